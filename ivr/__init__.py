@@ -1,0 +1,1 @@
+"""Voice IVR bot for Swedish municipal contact centres."""

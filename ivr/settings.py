@@ -1,0 +1,58 @@
+"""One settings object for every process, read from environment variables `IVR_*` (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IVR_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Where the bot keeps its own files by default")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means a SQLite file in data_dir")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    dialogs_dir: Path = Path("dialogs")
+    prompts_dir: Path = Field(Path(""), description="Rendered prompt cache; empty means data_dir/prompts")
+    recordings_dir: Path = Field(
+        Path(""), description="Directory shared with Asterisk for RECORD FILE; empty means data_dir/recordings"
+    )
+    tts_voice: str = "sv"
+
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    agi_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Comma-separated addresses or networks that may connect to the FastAGI server",
+    )
+    agi_env_timeout_s: float = 5.0
+    agi_idle_timeout_s: float = 120.0
+
+    @field_validator("agi_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @cached_property
+    def allowed_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(entry, strict=False) for entry in self.agi_allow)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'ivr.db'}"
+
+    @property
+    def effective_prompts_dir(self) -> Path:
+        return self.prompts_dir if str(self.prompts_dir) not in ("", ".") else self.data_dir / "prompts"
+
+    @property
+    def effective_recordings_dir(self) -> Path:
+        return self.recordings_dir if str(self.recordings_dir) not in ("", ".") else self.data_dir / "recordings"
