@@ -23,7 +23,16 @@ class Settings(BaseSettings):
     recordings_dir: Path = Field(
         Path(""), description="Directory shared with Asterisk for RECORD FILE; empty means data_dir/recordings"
     )
+    asterisk_prompts_dir: Path | None = Field(
+        None, description="The prompts directory as Asterisk sees it, when it differs (e.g. another container)"
+    )
+    asterisk_recordings_dir: Path | None = Field(
+        None, description="The recordings directory as Asterisk sees it, when it differs"
+    )
     tts_voice: str = "sv"
+    caller_salt: str = Field(
+        "change-me", description="Salt for the pseudonym stored instead of the caller's number (keep it secret)"
+    )
 
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573

@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 AnswerStatus = Literal["match", "nomatch", "noinput", "hangup"]
 InputMode = Literal["dtmf", "speech"]
-RecordingEnd = Literal["dtmf", "silence", "timeout", "hangup"]
+RecordingEnd = Literal["dtmf", "silence", "timeout", "hangup", "error"]  # error: Asterisk could not write it
 
 
 class CallerHungUp(Exception):

@@ -1,0 +1,102 @@
+"""The dialog engine's call I/O over a FastAGI channel: keypad input with GET DATA, comments with RECORD FILE."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.agi.channel import Channel
+from ivr.agi.errors import AGIHangup
+from ivr.dialog.io import CallerHungUp, InputSpec, Prompt, RawInput, Recording, RecordingEnd
+from ivr.speech.prompts import PromptCache
+
+log = logging.getLogger("ivr.apps")
+
+# Played instead of a prompt that has no audio (an Asterisk core sound): the call goes on, the log says what is missing.
+SILENT_STAND_IN = "silence/1"
+SAMPLE_RATE = 8000
+
+
+@dataclass(frozen=True)
+class SharedDir:
+    """A directory both the bot and Asterisk see, possibly under different paths (e.g. two containers)."""
+
+    local: Path
+    on_asterisk: Path | None = None
+
+    def for_asterisk(self, local_path: Path) -> str:
+        if self.on_asterisk is None:
+            return str(local_path)
+        return str(self.on_asterisk / local_path.relative_to(self.local))
+
+
+class AgiCallIO:
+    """Adapts a live FastAGI channel to the dialog engine's `CallIO`."""
+
+    def __init__(
+        self,
+        channel: Channel,
+        prompts: PromptCache,
+        prompts_dir: SharedDir,
+        recordings: SharedDir,
+        recording_stem: str,
+    ) -> None:
+        self._channel = channel
+        self._prompts = prompts
+        self._prompts_dir = prompts_dir
+        self._recordings = recordings
+        self._recording_stem = recording_stem
+
+    async def play(self, prompt: Prompt) -> None:
+        try:
+            await self._channel.stream_file(self._sound(prompt))
+        except AGIHangup as exc:
+            raise CallerHungUp from exc
+
+    async def ask(self, prompt: Prompt, spec: InputSpec) -> RawInput:
+        try:
+            result = await self._channel.get_data(
+                self._sound(prompt), timeout_ms=round(spec.timeout_s * 1000), max_digits=spec.max_digits
+            )
+        except AGIHangup as exc:
+            raise CallerHungUp from exc
+        if result.failed:
+            log.warning("GET DATA failed for prompt %s on %s", prompt.name, self._channel.request.uniqueid)
+        return RawInput(mode="dtmf", utterance=result.digits)
+
+    async def record(
+        self, prompt: Prompt, *, name: str, max_s: float, silence_s: float, end_keys: str = "#", beep: bool = True
+    ) -> Recording:
+        await self.play(prompt)
+        local = self._recordings.local / f"{self._recording_stem}-{name}"
+        local.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            result = await self._channel.record_file(
+                self._recordings.for_asterisk(local),
+                "wav",
+                end_keys,
+                round(max_s * 1000),
+                beep=beep,
+                silence_s=round(silence_s) if silence_s > 0 else None,
+            )
+        except AGIHangup as exc:
+            raise CallerHungUp from exc
+        if result.ended_by == "error":
+            log.error("RECORD FILE could not write %s (is the recordings directory shared with Asterisk?)", local)
+        ended_by: RecordingEnd = result.ended_by
+        return Recording(path=local.with_suffix(".wav"), duration_s=result.endpos / SAMPLE_RATE, ended_by=ended_by)
+
+    async def hangup(self) -> None:
+        if not self._channel.hung_up:
+            try:
+                await self._channel.hangup()
+            except AGIHangup:
+                pass
+
+    def _sound(self, prompt: Prompt) -> str:
+        path = self._prompts.resolve(prompt)
+        if path is None:
+            log.warning("prompt %s has no audio (run `ivr prompts build`); playing silence", prompt.name or prompt.text)
+            return SILENT_STAND_IN
+        return self._prompts_dir.for_asterisk(path)

@@ -1,0 +1,98 @@
+"""The running bot: the rooms built from settings, the FastAGI server with its routes, reload and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from ivr.agi.server import FastAGIServer
+from ivr.apps.agi_io import SharedDir
+from ivr.apps.survey import SurveyApp, SurveyRooms
+from ivr.dialog.registry import DialogRegistry
+from ivr.settings import Settings
+from ivr.speech.prompts import PromptCache
+from ivr.speech.tts import engine_for
+from ivr.store.migrations import upgrade
+from ivr.store.writer import SurveyStore
+
+log = logging.getLogger("ivr.runtime")
+
+
+class BotRuntime:
+    """Owns the store, the dialogs and the FastAGI server for one `ivr serve` (or the demo's embedded bot)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.dialogs = DialogRegistry(settings.dialogs_dir)
+        self.store = SurveyStore(
+            settings.effective_database_url,
+            spool_dir=settings.data_dir / "spool",
+            caller_salt=settings.caller_salt,
+        )
+        self.prompts = PromptCache(settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice))
+        rooms = SurveyRooms(
+            dialogs=self.dialogs,
+            store=self.store,
+            prompts=self.prompts,
+            prompts_dir=SharedDir(settings.effective_prompts_dir, settings.asterisk_prompts_dir),
+            recordings=SharedDir(settings.effective_recordings_dir, settings.asterisk_recordings_dir),
+        )
+        self.server = FastAGIServer(
+            {"survey": SurveyApp(rooms)},
+            allow=settings.allowed_networks,
+            env_timeout_s=settings.agi_env_timeout_s,
+            idle_timeout_s=settings.agi_idle_timeout_s,
+        )
+        self._stop_watching = asyncio.Event()
+        self._watcher: asyncio.Task[None] | None = None
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    async def start(self, host: str, port: int) -> None:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.effective_recordings_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(upgrade, self.settings.effective_database_url)
+        await self.store.start()
+        for problem in self.dialogs.load():
+            log.log(logging.WARNING if problem.severity == "warning" else logging.ERROR, "%s", problem)
+        self._report_missing_prompts()
+        await self.server.start(host, port)
+        self._watcher = asyncio.create_task(self.dialogs.watch(self._stop_watching))
+        log.info("FastAGI listening on %s:%d", host, self.port)
+
+    def reload_dialogs(self) -> None:
+        problems = self.dialogs.reload()
+        for problem in problems:
+            log.error("%s", problem)
+        log.info("dialogs reloaded (%d problems)", len(problems))
+        self._report_missing_prompts()
+
+    async def stop(self, grace_s: float = 10.0) -> None:
+        await self.server.close(grace_s)
+        self._stop_watching.set()
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        await self.store.close()
+
+    async def serve_until_signalled(self) -> None:
+        """Run until SIGINT/SIGTERM; SIGHUP reloads the dialogs."""
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        loop.add_signal_handler(signal.SIGHUP, self.reload_dialogs)
+        loop.add_signal_handler(signal.SIGTERM, stopping.set)
+        loop.add_signal_handler(signal.SIGINT, stopping.set)
+        await stopping.wait()
+        log.info("shutting down: waiting for %d calls", self.server.active_calls)
+        await self.stop()
+
+    def _report_missing_prompts(self) -> None:
+        prompts = [p for dialog in self.dialogs.all() for p in dialog.prompts()]
+        missing = self.prompts.missing(prompts)
+        if missing:
+            log.warning("%d prompts have no audio yet; run `ivr prompts build` (first: %s)", len(missing), missing[0].name)

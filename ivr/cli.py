@@ -1,0 +1,150 @@
+"""`ivr ...`: the one command line for the bot, its tools and its demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from ivr.settings import Settings
+
+
+@click.group()
+@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING or ERROR")
+@click.pass_context
+def main(ctx: click.Context, log_level: str) -> None:
+    """Voice IVR bot for Swedish municipal contact centres (FastAGI)."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    ctx.obj = Settings()
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default IVR_AGI_HOST, 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="Port (default IVR_AGI_PORT, 4573)")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Run the FastAGI server (SIGHUP reloads dialogs; SIGTERM stops after the calls in progress)."""
+    from ivr.apps.runtime import BotRuntime
+
+    async def run() -> None:
+        runtime = BotRuntime(settings)
+        await runtime.start(host or settings.agi_host, settings.agi_port if port is None else port)
+        await runtime.serve_until_signalled()
+
+    asyncio.run(run())
+
+
+@main.command()
+@click.option("--calls", default=50, show_default=True, help="How many simulated calls to place")
+@click.option("--seed", default=2026, show_default=True, help="Seed for the simulated callers")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("var/demo"), show_default=True)
+@click.pass_obj
+def demo(settings: Settings, calls: int, seed: int, data_dir: Path) -> None:
+    """Place simulated calls through the real bot over FastAGI and print a summary in Swedish."""
+    from ivr.demo import run_demo
+
+    summary = asyncio.run(run_demo(settings, calls=calls, seed=seed, data_dir=data_dir))
+    click.echo(summary)
+
+
+@main.group()
+def dialogs() -> None:
+    """Check dialog files and get their JSON Schema."""
+
+
+@dialogs.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def dialogs_check(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Check dialog YAML files (default: the dialogs directory); exit 1 on any error."""
+    from ivr.dialog.loader import check_paths, load_dialog
+    from ivr.speech.prompts import PromptCache
+    from ivr.speech.tts import engine_for
+
+    targets = list(paths) or [settings.dialogs_dir]
+    problems = check_paths(targets)
+    for problem in problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    errors = [p for p in problems if p.severity == "error"]
+    broken = {p.path for p in errors}
+    cache = PromptCache(settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice))
+    files = [f for t in targets for f in (sorted(t.rglob("*.yaml")) if t.is_dir() else [t])]
+    for file in files:
+        if str(file) in broken or file in broken:
+            continue
+        for prompt in cache.missing(load_dialog(file).prompts()):
+            click.echo(f"{file}: warning: prompt {prompt.name} has no audio yet (run `ivr prompts build`)")
+    click.echo(f"{len(files)} files checked, {len(errors)} errors")
+    sys.exit(1 if errors else 0)
+
+
+@dialogs.command("schema")
+def dialogs_schema() -> None:
+    """Print the dialog files' JSON Schema (for editors' YAML language servers)."""
+    from ivr.dialog.loader import dialog_json_schema
+
+    click.echo(json.dumps(dialog_json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.group()
+def prompts() -> None:
+    """Render prompts to telephone audio."""
+
+
+@prompts.command("build")
+@click.option("--workers", default=2, show_default=True)
+@click.pass_obj
+def prompts_build(settings: Settings, workers: int) -> None:
+    """Render every prompt of every dialog (espeak-ng); operators' own recordings win."""
+    from ivr.dialog.registry import DialogRegistry
+    from ivr.speech.prompts import PromptCache
+    from ivr.speech.tts import engine_for
+
+    registry = DialogRegistry(settings.dialogs_dir)
+    for problem in registry.load():
+        click.echo(str(problem), err=True)
+    cache = PromptCache(settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice))
+    report = cache.build([p for d in registry.all() for p in d.prompts()], workers=workers)
+    click.echo(str(report))
+    sys.exit(1 if report.failed else 0)
+
+
+@main.group()
+def results() -> None:
+    """Survey results."""
+
+
+@results.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--tenant", default=None)
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-", show_default=True)
+@click.pass_obj
+def results_export(settings: Settings, fmt: str, tenant: str | None, out: TextIO) -> None:
+    """One row per survey response with its answers and comment."""
+    from ivr.store.results import ResultsRepository
+
+    repo = ResultsRepository(settings.effective_database_url)
+    count = repo.export_jsonl(out, tenant=tenant) if fmt == "jsonl" else repo.export_csv(out, tenant=tenant)
+    click.echo(f"{count} responses exported", err=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(settings: Settings) -> None:
+    """Apply Alembic migrations to IVR_DATABASE_URL (the bot also does this when it starts)."""
+    from ivr.store.migrations import current_revision, upgrade
+
+    upgrade(settings.effective_database_url)
+    click.echo(f"database at revision {current_revision(settings.effective_database_url)}")
