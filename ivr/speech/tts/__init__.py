@@ -1,0 +1,24 @@
+"""Text-to-speech engines behind one interface, created by name (`create_engine("espeak-ng", "sv")`)."""
+
+from ivr.speech.tts.engine import (
+    EngineFactory,
+    TtsEngine,
+    TtsError,
+    create_engine,
+    engine_names,
+    register_engine,
+)
+from ivr.speech.tts.espeak import DEFAULT_VOICE as ESPEAK_DEFAULT_VOICE
+from ivr.speech.tts.espeak import EspeakEngine
+
+register_engine("espeak-ng", lambda voice: EspeakEngine(voice or ESPEAK_DEFAULT_VOICE))
+
+__all__ = [
+    "EngineFactory",
+    "EspeakEngine",
+    "TtsEngine",
+    "TtsError",
+    "create_engine",
+    "engine_names",
+    "register_engine",
+]
