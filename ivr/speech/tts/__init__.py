@@ -1,10 +1,10 @@
-"""Text-to-speech engines behind one interface, created by name (`create_engine("espeak-ng", "sv")`)."""
+"""Text-to-speech engines behind one interface, created by name (`engine_for("espeak-ng", "sv")`)."""
 
 from ivr.speech.tts.engine import (
     EngineFactory,
     TtsEngine,
     TtsError,
-    create_engine,
+    engine_for,
     engine_names,
     register_engine,
 )
@@ -18,7 +18,7 @@ __all__ = [
     "EspeakEngine",
     "TtsEngine",
     "TtsError",
-    "create_engine",
+    "engine_for",
     "engine_names",
     "register_engine",
 ]

@@ -34,7 +34,7 @@ _factories: dict[str, EngineFactory] = {}
 
 
 def register_engine(name: str, factory: EngineFactory) -> None:
-    """Make an engine available to `create_engine` under `name` (replaces an earlier registration)."""
+    """Make an engine available to `engine_for` under `name` (replaces an earlier registration)."""
     _factories[name] = factory
 
 
@@ -42,7 +42,7 @@ def engine_names() -> list[str]:
     return sorted(_factories)
 
 
-def create_engine(name: str, voice: str | None = None) -> TtsEngine:
+def engine_for(name: str, voice: str | None = None) -> TtsEngine:
     try:
         factory = _factories[name]
     except KeyError:

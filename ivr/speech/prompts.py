@@ -2,8 +2,10 @@
 
 Layout under the cache directory (all 8 kHz 16-bit mono WAV, the files Asterisk's STREAM FILE opens):
     tts/<key>.wav       rendered speech; key = hash of (engine, voice, text)
-    operator/<key>.wav  an operator recording converted to telephone format; key = hash of (path, mtime,
-                        size), so a changed recording gets a new file and the old one is left for `prune`
+    operator/<key>.wav  an operator recording converted to telephone format (a lossless copy when it already
+                        is); key = hash of (path, mtime, size), so a changed recording gets a new file and
+                        the old one is left for `prune`
+Every path `resolve` returns lies under the cache directory, the one directory Asterisk must see.
 Files are written to a temporary name and renamed into place, so several processes may build at once.
 """
 
@@ -29,7 +31,6 @@ from ivr.speech.audio import (
     AudioFormatError,
     asterisk_file,
     convert_for_asterisk,
-    is_asterisk_ready,
     save_for_asterisk,
 )
 from ivr.speech.tts.engine import TtsEngine, TtsError
@@ -63,6 +64,16 @@ class BuildReport:
     def unplayable(self) -> tuple[BuildFailure, ...]:
         """Failures that leave a prompt with nothing to play."""
         return tuple(failure for failure in self.failed if not failure.covered_by_tts)
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.rendered} rendered, {self.cached} already cached, {self.operator} operator recordings, "
+            f"{len(self.failed)} failed ({len(self.unplayable)} with nothing to play)"
+        ]
+        for failure in self.failed:
+            fallback = " (synthesised speech plays instead)" if failure.covered_by_tts else ""
+            lines.append(f"  {_describe(failure.prompt)}: {failure.reason}{fallback}")
+        return "\n".join(lines)
 
 
 _Kind = Literal["rendered", "cached", "operator", "failed"]
@@ -197,7 +208,7 @@ class PromptCache:
         known = self._operator.get(key)
         if known is not None:
             return known
-        base = self._operator_base(source, key)
+        base = self._operator.directory / key
         if not asterisk_file(base).is_file():
             try:
                 convert_for_asterisk(source, base)
@@ -206,16 +217,10 @@ class PromptCache:
         self._operator.put(key, base)
         return base
 
-    def _operator_base(self, source: Path, key: str) -> Path:
-        if source.suffix == ".wav" and is_asterisk_ready(source):
-            return source.with_suffix("")  # already telephone format: Asterisk plays it where it is
-        return self._operator.directory / key
-
     def _is_ready(self, prompt: Prompt) -> bool:
         if prompt.audio is not None:
-            source = prompt.audio.absolute()
-            key = _operator_key(source)
-            if key is not None and asterisk_file(self._operator_base(source, key)).is_file():
+            key = _operator_key(prompt.audio.absolute())
+            if key is not None and asterisk_file(self._operator.directory / key).is_file():
                 return True
         return self._tts_playable(prompt.text) is not None
 
