@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 
 from ivr.store.database import Database
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).parent
 
 
 def alembic_config(database_url: str | None = None) -> Config:
