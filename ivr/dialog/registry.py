@@ -1,0 +1,122 @@
+"""The dialogs the server offers: `<root>/<tenant>/<purpose>.yaml`, falling back to `<root>/default/`.
+
+A file that breaks never replaces the last good version of it: the problems are logged and returned, and the
+old dialog is served until the file is fixed. New good files are picked up; deleted files are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from pathlib import Path
+
+from ivr.dialog.loader import DIALOG_SUFFIXES, Problem, read_dialog
+from ivr.dialog.model import SLUG_PATTERN, Dialog
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TENANT = "default"
+DIALOG_SUFFIX = ".yaml"
+
+
+class InvalidNameError(ValueError):
+    """A tenant or purpose name from the outside that is not a slug."""
+
+
+class DialogNotFoundError(KeyError):
+    """No dialog for this purpose, neither the tenant's own nor the default."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "dialog not found"
+
+
+def check_name(kind: str, name: str) -> str:
+    """Return `name` if it is a slug (lowercase a-z, digits, '_' or '-'); raise InvalidNameError otherwise."""
+    if not re.fullmatch(SLUG_PATTERN, name):
+        raise InvalidNameError(f"invalid {kind} name {name!r}: use lowercase a-z, digits, '_' or '-'")
+    return name
+
+
+class DialogRegistry:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._dialogs: dict[tuple[str, str], Dialog] = {}  # (tenant, purpose) -> the last good version
+        self._lock = threading.Lock()  # reload() may run from a thread (watch) and from a signal handler
+
+    def load(self) -> list[Problem]:
+        """Load every dialog under the root; the problems found (errors and warnings)."""
+        return self.reload()
+
+    def reload(self) -> list[Problem]:
+        """Read the files again; broken files keep their last good version. Returns the problems found."""
+        with self._lock:
+            dialogs, problems = self._read_all()
+            for key in sorted(self._dialogs.keys() - dialogs.keys()):
+                if (self.root / key[0] / f"{key[1]}{DIALOG_SUFFIX}").exists():
+                    dialogs[key] = self._dialogs[key]
+                    log.warning("keeping the last good version of dialog %s/%s", *key)
+                else:
+                    log.info("dialog %s/%s was removed", *key)
+            self._dialogs = dialogs
+        for problem in problems:
+            (log.error if problem.severity == "error" else log.warning)("%s", problem)
+        return problems
+
+    def get(self, purpose: str, tenant: str = DEFAULT_TENANT) -> Dialog:
+        """The tenant's own dialog for `purpose`, else the default; DialogNotFoundError if neither exists."""
+        check_name("purpose", purpose)
+        check_name("tenant", tenant)
+        dialogs = self._dialogs
+        dialog = dialogs.get((tenant, purpose)) or dialogs.get((DEFAULT_TENANT, purpose))
+        if dialog is None:
+            raise DialogNotFoundError(
+                f"no dialog for purpose {purpose!r}: neither {tenant}/{purpose}{DIALOG_SUFFIX} "
+                f"nor {DEFAULT_TENANT}/{purpose}{DIALOG_SUFFIX} under {self.root}"
+            )
+        return dialog
+
+    def available(self) -> list[tuple[str, str]]:
+        """The (tenant, purpose) pairs currently served."""
+        return sorted(self._dialogs)
+
+    def all(self) -> list[Dialog]:
+        """Every dialog currently served, in (tenant, purpose) order."""
+        dialogs = self._dialogs
+        return [dialogs[key] for key in sorted(dialogs)]
+
+    async def watch(self, stop_event: asyncio.Event, *, debounce_ms: int = 400) -> None:
+        """Reload whenever files under the root change, until `stop_event` is set."""
+        from watchfiles import awatch
+
+        async for changes in awatch(self.root, stop_event=stop_event, debounce=debounce_ms):
+            log.info("dialog files changed (%d); reloading", len(changes))
+            await asyncio.to_thread(self.reload)
+
+    def _read_all(self) -> tuple[dict[tuple[str, str], Dialog], list[Problem]]:
+        dialogs: dict[tuple[str, str], Dialog] = {}
+        problems: list[Problem] = []
+        if not self.root.is_dir():
+            return dialogs, [Problem(self.root, 1, 1, "the dialogs directory does not exist")]
+        for path in sorted(file for file in self.root.rglob("*") if file.suffix in DIALOG_SUFFIXES):
+            tenant, layout_problem = self._tenant_of(path)
+            if layout_problem is not None:
+                problems.append(layout_problem)
+                continue
+            dialog, found = read_dialog(path)
+            problems.extend(found)
+            if dialog is not None and tenant is not None:
+                dialogs[(tenant, dialog.purpose)] = dialog
+        return dialogs, problems
+
+    def _tenant_of(self, path: Path) -> tuple[str | None, Problem | None]:
+        relative = path.relative_to(self.root)
+        if len(relative.parts) != 2 or path.suffix != DIALOG_SUFFIX:
+            message = f"ignored: dialogs live in <tenant>/<purpose>{DIALOG_SUFFIX} under {self.root}"
+            return None, Problem(path, 1, 1, message, "warning")
+        tenant = relative.parts[0]
+        try:
+            return check_name("tenant", tenant), None
+        except InvalidNameError as error:
+            return None, Problem(path, 1, 1, f"{error}; this directory is ignored")
