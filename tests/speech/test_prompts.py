@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 import unicodedata
+import wave
 from pathlib import Path
 
 import pytest
@@ -277,20 +278,48 @@ def test_prune_removes_unreferenced_files_and_stale_temporaries_only(tmp_path: P
     assert not stale.exists()
 
 
-def test_two_builders_racing_on_the_same_prompts_leave_whole_files(tmp_path: Path) -> None:
+def test_two_builders_racing_on_the_same_prompts_leave_whole_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wave.Wave_write, "writeframes", slow_writeframes)
     engines = [ToneEngine(delay_s=0.05), ToneEngine(delay_s=0.05)]
-    prompts = [Prompt(f"fråga {n}") for n in range(4)]
+    prompts = [Prompt(" ".join([f"fråga {n}"] * 20)) for n in range(4)]
+    expected_s = 0.1 + 0.01 * len(prompts[0].text)  # what ToneEngine renders for each of these texts
     builders = [
         threading.Thread(target=PromptCache(tmp_path, engine).build, args=(prompts,), kwargs={"workers": 4})
         for engine in engines
     ]
     for builder in builders:
         builder.start()
-    for builder in builders:
-        builder.join()
+    seen = watch_files_while(builders, tmp_path / "tts")
 
     assert sum(len(engine.calls) for engine in engines) >= 5  # both really rendered some of the same prompts
+    assert seen, "the watcher saw no file while the builders ran"
+    assert all(duration == pytest.approx(expected_s, abs=0.002) for duration in seen)
     assert_whole_cache(tmp_path, prompts, ToneEngine())
+
+
+def slow_writeframes(writer: wave.Wave_write, data: bytes) -> None:
+    """Write in pieces with pauses, so a reader would see a half-written file if there were one."""
+    piece = len(data) // 4 + 1
+    for start in range(0, len(data), piece):
+        writer.writeframesraw(data[start : start + piece])
+        time.sleep(0.01)
+    ORIGINAL_WRITEFRAMES(writer, b"")  # fixes the header's sizes, as the real writeframes does
+
+
+ORIGINAL_WRITEFRAMES = wave.Wave_write.writeframes
+
+
+def watch_files_while(threads: list[threading.Thread], directory: Path) -> list[float]:
+    """Read every WAV Asterisk could open in `directory` until the threads end; their durations."""
+    durations: list[float] = []
+    while any(thread.is_alive() for thread in threads):
+        for file in directory.glob("*.wav") if directory.exists() else []:
+            durations.append(read_wav(file).duration_s)
+    for thread in threads:
+        thread.join()
+    return durations
 
 
 BUILD_IN_CHILD = """
