@@ -53,7 +53,9 @@ def _create_sqlite_engine(url: URL, echo: bool) -> Engine:
         return create_engine(url, echo=echo, poolclass=StaticPool, connect_args={"check_same_thread": False})
     assert url.database is not None
     _create_parent_dir(Path(url.database))
-    engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url, echo=echo, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
     event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
 
@@ -77,14 +79,17 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: 
 
 
 class Database:
-    """One database: its engine and sessions. `url` may be any form `normalize_database_url` accepts."""
+    """One database: its engine and sessions. `url` may be any form `normalize_database_url` accepts.
+
+    Statement parameters are kept out of error messages and logs: they hold callers' answers.
+    """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalize_database_url(url)
         if self.url.drivername.startswith("sqlite"):
             self.engine = _create_sqlite_engine(self.url, echo)
         else:
-            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True)
+            self.engine = create_engine(self.url, echo=echo, hide_parameters=True, pool_pre_ping=True)
 
     @property
     def dialect(self) -> str:
