@@ -58,10 +58,13 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ivr.db'}"
 
+    # Absolute, because Asterisk is given these paths and reads relative ones under its own sounds directory.
     @property
     def effective_prompts_dir(self) -> Path:
-        return self.prompts_dir if str(self.prompts_dir) not in ("", ".") else self.data_dir / "prompts"
+        chosen = self.prompts_dir if str(self.prompts_dir) not in ("", ".") else self.data_dir / "prompts"
+        return chosen.absolute()
 
     @property
     def effective_recordings_dir(self) -> Path:
-        return self.recordings_dir if str(self.recordings_dir) not in ("", ".") else self.data_dir / "recordings"
+        chosen = self.recordings_dir if str(self.recordings_dir) not in ("", ".") else self.data_dir / "recordings"
+        return chosen.absolute()
