@@ -90,7 +90,7 @@ class ReplyAssembler:
         if line.startswith(f"{USAGE} "):
             lines, self._usage_block = self._usage_block, None
             return AGIReply(code=USAGE, usage="\n".join(lines[1:-1]), raw="\n".join(lines))
-        if len(self._usage_block) > self._max_usage_lines:
+        if len(self._usage_block) - 1 > self._max_usage_lines:
             raise AGIProtocolError(f"520 usage text longer than {self._max_usage_lines} lines")
         return None
 
