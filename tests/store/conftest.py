@@ -46,13 +46,16 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         return
     schema = f"store_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalize_database_url(POSTGRES_URL))
+    unreachable = ""
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as error:
         admin.dispose()
+        unreachable = str(error.orig)
+    if unreachable:
         pytest.fail(
-            f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is unreachable ({error.orig}); "
+            f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is unreachable ({unreachable}); "
             "start it (scripts/setup.sh --services) or point IVR_TEST_POSTGRES_URL at one",
             pytrace=False,
         )
