@@ -101,9 +101,15 @@ class CommentRecorded(_Operation):
     response_id: uuid.UUID
     question_id: str
     recording_path: str
-    duration_s: float = Field(ge=0, allow_inf_nan=False)
+    duration_s: float
     ended_by: RecordingEnd
     recorded_at: AwareDatetime
+
+    @field_validator("duration_s")
+    @classmethod
+    def _finite_duration(cls, duration_s: float) -> float:
+        # The recording is what matters; an odd duration must not cost it.
+        return duration_s if math.isfinite(duration_s) and duration_s >= 0 else 0.0
 
 
 Operation = Annotated[

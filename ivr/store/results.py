@@ -45,7 +45,13 @@ class ResultsRepository:
     """Queries on the survey tables (synchronous; run it in a thread from async code)."""
 
     def __init__(self, database: Database | str) -> None:
+        self._owns_database = isinstance(database, str)
         self.database = Database(database) if isinstance(database, str) else database
+
+    def close(self) -> None:
+        """Release the connections of a database this repository opened from a URL."""
+        if self._owns_database:
+            self.database.dispose()
 
     def responses(
         self,

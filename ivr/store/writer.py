@@ -116,7 +116,7 @@ class SurveyStore:
 
     # -- lifecycle --
 
-    async def start(self, replay_timeout_s: float | None = 30.0) -> None:
+    async def start(self, replay_timeout_s: float | None = 10.0) -> None:
         """Replay the spool, then start the writer. Waits up to `replay_timeout_s` for the replay to commit;
         if the database is not there yet, the replay goes on in the background (ahead of new operations)."""
         if self._drainer is not None or self._closing:
@@ -141,7 +141,10 @@ class SurveyStore:
             )
 
     async def flush(self, timeout_s: float | None = None) -> bool:
-        """Wait until everything enqueued so far is committed; False on timeout or when closed first."""
+        """Wait until everything enqueued so far is committed (or, if the database refused it, kept aside).
+
+        False on timeout, or when the store was closed first (the rest is then in the spool).
+        """
         if self._drainer is None and not self._closed:
             raise RuntimeError("SurveyStore.flush() needs start() first")
         target = self.stats.enqueued_ops

@@ -11,7 +11,7 @@ import pytest
 from ivr.dialog.io import Answer, Recording
 from ivr.store.database import Database
 from ivr.store.migrations import upgrade
-from ivr.store.operations import AnswerGiven, ResponseEnded, ResponseStarted, apply_batch
+from ivr.store.operations import AnswerGiven, CommentRecorded, ResponseEnded, ResponseStarted, apply_batch
 from ivr.store.pseudonym import caller_pseudonym
 from ivr.store.tables import Call, Comment, SurveyAnswer, SurveyResponse
 from ivr.store.writer import StoreClosedError, SurveyStore
@@ -357,6 +357,10 @@ async def test_bad_input_is_refused_at_once(store: SurveyStore) -> None:
     )
     assert isinstance(store._pending[-1], AnswerGiven)
     assert store._pending[-1].confidence == 0.0
+    broken = Recording(path=Path("c.wav"), duration_s=float("nan"), ended_by="error")
+    store.comment_recorded(response_id=response_id, question_id="comment", recording=broken)
+    assert isinstance(store._pending[-1], CommentRecorded)
+    assert store._pending[-1].duration_s == 0.0
     assert await store.flush(timeout_s=10)
 
 
