@@ -58,7 +58,7 @@ class FastAGIServer:
         return len(self._calls)
 
     async def start(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(self._handle, host, port, limit=self._max_line_bytes)
+        self._server = await asyncio.start_server(self._accept, host, port, limit=self._max_line_bytes)
         log.info(
             "FastAGI server listening on %s:%d (routes: %s)", host, self.port, ", ".join(sorted(self._routes))
         )
@@ -84,14 +84,12 @@ class FastAGIServer:
             await self._server.wait_closed()
         self._closed.set()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # The call runs in a task of our own, so that close() can cancel it (asyncio's own connection task
+        # reports a cancellation as an error in Python 3.11).
+        task = asyncio.get_running_loop().create_task(self._serve_connection(reader, writer))
         self._calls.add(task)
-        try:
-            await self._serve_connection(reader, writer)
-        finally:
-            self._calls.discard(task)
+        task.add_done_callback(self._calls.discard)
 
     async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer_address(writer)
