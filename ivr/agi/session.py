@@ -93,15 +93,16 @@ class AGISession:
     async def _run(self, command: str, timeout_s: float, *, hangup_on_failure: bool = True) -> AGIReply:
         """Exchange one command; 511 -> AGIDeadChannel, 510/520 -> AGICommandError, `result=-1` then HANGUP ->
         AGIHangup (unless `hangup_on_failure` is False: the caller reads the reply itself)."""
-        reply = await self._exchange(command, timeout_s)
-        if reply.code == DEAD_CHANNEL:
-            self._mark_hung_up()
-            raise AGIDeadChannel(f"{reply.message} (command: {command!r})")
-        if reply.code != SUCCESS:
-            raise AGICommandError(reply.code, reply.message, usage=reply.usage, command=command)
-        if hangup_on_failure and reply.result == "-1" and await self._hangup_follows():
-            raise AGIHangup(f"caller hung up during {command!r}")
-        return reply
+        async with self._command_lock:
+            reply = await self._exchange(command, timeout_s)
+            if reply.code == DEAD_CHANNEL:
+                self._mark_hung_up()
+                raise AGIDeadChannel(f"{reply.message} (command: {command!r})")
+            if reply.code != SUCCESS:
+                raise AGICommandError(reply.code, reply.message, usage=reply.usage, command=command)
+            if hangup_on_failure and reply.result == "-1" and await self._hangup_follows():
+                raise AGIHangup(f"caller hung up during {command!r}")
+            return reply
 
     async def _hangup_follows(self) -> bool:
         if self.hung_up:
@@ -114,23 +115,23 @@ class AGISession:
         return True
 
     async def _exchange(self, command: str, timeout_s: float) -> AGIReply:
-        async with self._command_lock:
-            self._raise_if_failed()
-            pending: asyncio.Future[AGIReply] = asyncio.get_running_loop().create_future()
-            self._pending = pending
-            try:
+        """Write one command and wait for its reply. Only `_run` calls this, holding the command lock."""
+        self._raise_if_failed()
+        pending: asyncio.Future[AGIReply] = asyncio.get_running_loop().create_future()
+        self._pending = pending
+        try:
+            async with asyncio.timeout(timeout_s):
                 await self._write(command)
-                async with asyncio.timeout(timeout_s):
-                    return await pending
-            except TimeoutError:
-                error = AGITimeout(f"no reply to {command!r} within {timeout_s:g} s")
-                self._fail(error)
-                raise error from None
-            except asyncio.CancelledError:
-                self._fail(AGIProtocolError(f"command {command!r} was cancelled before its reply"))
-                raise
-            finally:
-                self._pending = None
+                return await pending
+        except TimeoutError:
+            error = AGITimeout(f"no reply to {command!r} within {timeout_s:g} s")
+            self._fail(error)
+            raise error from None
+        except asyncio.CancelledError:
+            self._fail(AGIProtocolError(f"command {command!r} was cancelled before its reply"))
+            raise
+        finally:
+            self._pending = None
 
     async def _write(self, command: str) -> None:
         log.debug("call %s >> %s", self.request.uniqueid, command)
