@@ -1,7 +1,8 @@
-"""The dialog engine's call I/O over a FastAGI channel: keypad input with GET DATA, comments with RECORD FILE."""
+"""The dialog engine's call I/O over a FastAGI channel: keys with GET DATA, comments with RECORD FILE."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from ivr.speech.prompts import PromptCache
 
 log = logging.getLogger("ivr.apps")
 
-# Played instead of a prompt that has no audio (an Asterisk core sound): the call goes on, the log says what is missing.
+# Played instead of a prompt that has no audio (an Asterisk core sound): the call goes on, the log names it.
 SILENT_STAND_IN = "silence/1"
 SAMPLE_RATE = 8000
 
@@ -66,7 +67,14 @@ class AgiCallIO:
         return RawInput(mode="dtmf", utterance=result.digits)
 
     async def record(
-        self, prompt: Prompt, *, name: str, max_s: float, silence_s: float, end_keys: str = "#", beep: bool = True
+        self,
+        prompt: Prompt,
+        *,
+        name: str,
+        max_s: float,
+        silence_s: float,
+        end_keys: str = "#",
+        beep: bool = True,
     ) -> Recording:
         await self.play(prompt)
         local = self._recordings.local / f"{self._recording_stem}-{name}"
@@ -83,20 +91,25 @@ class AgiCallIO:
         except AGIHangup as exc:
             raise CallerHungUp from exc
         if result.ended_by == "error":
-            log.error("RECORD FILE could not write %s (is the recordings directory shared with Asterisk?)", local)
+            log.error(
+                "RECORD FILE could not write %s (is the recordings directory shared with Asterisk?)", local
+            )
         ended_by: RecordingEnd = result.ended_by
-        return Recording(path=local.with_suffix(".wav"), duration_s=result.endpos / SAMPLE_RATE, ended_by=ended_by)
+        return Recording(
+            path=local.with_suffix(".wav"), duration_s=result.endpos / SAMPLE_RATE, ended_by=ended_by
+        )
 
     async def hangup(self) -> None:
         if not self._channel.hung_up:
-            try:
+            with contextlib.suppress(AGIHangup):
                 await self._channel.hangup()
-            except AGIHangup:
-                pass
 
     def _sound(self, prompt: Prompt) -> str:
         path = self._prompts.resolve(prompt)
         if path is None:
-            log.warning("prompt %s has no audio (run `ivr prompts build`); playing silence", prompt.name or prompt.text)
+            log.warning(
+                "prompt %s has no audio (run `ivr prompts build`); playing silence",
+                prompt.name or prompt.text,
+            )
             return SILENT_STAND_IN
         return self._prompts_dir.for_asterisk(path)

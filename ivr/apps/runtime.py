@@ -31,7 +31,9 @@ class BotRuntime:
             spool_dir=settings.data_dir / "spool",
             caller_salt=settings.caller_salt,
         )
-        self.prompts = PromptCache(settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice))
+        self.prompts = PromptCache(
+            settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice)
+        )
         rooms = SurveyRooms(
             dialogs=self.dialogs,
             store=self.store,
@@ -95,4 +97,8 @@ class BotRuntime:
         prompts = [p for dialog in self.dialogs.all() for p in dialog.prompts()]
         missing = self.prompts.missing(prompts)
         if missing:
-            log.warning("%d prompts have no audio yet; run `ivr prompts build` (first: %s)", len(missing), missing[0].name)
+            log.warning(
+                "%d prompts have no audio yet; run `ivr prompts build` (first: %s)",
+                len(missing),
+                missing[0].name,
+            )

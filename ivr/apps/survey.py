@@ -1,4 +1,4 @@
-"""`/survey`: the post-call survey over FastAGI. Picks the tenant's dialog, runs it, stores every answer at once."""
+"""`/survey`: the post-call survey over FastAGI: the tenant's dialog, each answer stored at once."""
 
 from __future__ import annotations
 
@@ -11,17 +11,21 @@ from datetime import UTC, datetime
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIError
 from ivr.apps.agi_io import AgiCallIO, SharedDir
-from ivr.dialog.engine import DialogEngine
+from ivr.dialog.engine import DialogEngine, DialogStatus
 from ivr.dialog.io import Answer, Recording
 from ivr.dialog.model import Dialog, Question
 from ivr.dialog.registry import DialogRegistry
 from ivr.speech.prompts import PromptCache
+from ivr.store.operations import EndStatus
 from ivr.store.writer import SurveyStore
 
 log = logging.getLogger("ivr.apps.survey")
 
 SLUG = re.compile(r"^[a-z0-9_-]{1,64}$")
-LABEL = re.compile(r"^[\w .@-]{1,64}$")  # queue and agent names from the dialplan: letters, digits, a few signs
+LABEL = re.compile(
+    r"^[\w .@-]{1,64}$"
+)  # queue and agent names from the dialplan: letters, digits, a few signs
+FLUSH_TIMEOUT_S = 5.0  # at call end; a dead database must not hold call tasks (the writer keeps retrying)
 
 
 @dataclass(frozen=True)
@@ -43,70 +47,63 @@ class SurveyApp:
 
     async def __call__(self, channel: Channel) -> None:
         request = channel.request
-        tenant = request.query.get("tenant", "default")
-        if not SLUG.match(tenant):
-            log.warning("call %s: refusing tenant %r (not a slug); using the default dialog", request.uniqueid, tenant)
-            tenant = "default"
+        tenant = _slug(request.query.get("tenant"), "default", request.uniqueid)
         dialog = self._rooms.dialogs.get("survey", tenant)
-        call = _CallRecord.start(channel, tenant, dialog)
         store = self._rooms.store
-        store.call_started(
-            call_id=call.call_id,
+        started_at = datetime.now(UTC)
+        log.info("call %s: survey %s for tenant %s", request.uniqueid, dialog.id, tenant)
+        call_id = store.call_started(
             uniqueid=request.uniqueid,
             tenant=tenant,
             script=request.script,
             channel=request.channel,
             caller_number=request.callerid,
             language=request.language,
-            started_at=call.started_at,
+            started_at=started_at,
         )
-        store.response_started(
-            response_id=call.response_id,
-            call_id=call.call_id,
+        response_id = store.response_started(
+            call_id=call_id,
             tenant=tenant,
             dialog_id=dialog.id,
             dialog_version=dialog.version,
-            purpose=request.query.get("purpose", "post_call") if SLUG.match(request.query.get("purpose", "x")) else "post_call",
+            purpose=_slug(request.query.get("purpose"), "post_call", request.uniqueid),
+            direction="inbound",
             queue=_label(request.query.get("queue")),
             agent=_label(request.query.get("agent")),
-            direction="inbound",
-            started_at=call.started_at,
+            started_at=started_at,
         )
-        status = "error"
+        status: EndStatus = "partial"
+        outcome = "error"
         try:
-            await channel.answer()
-            io = AgiCallIO(
-                channel,
-                self._rooms.prompts,
-                self._rooms.prompts_dir,
-                self._rooms.recordings,
-                recording_stem=_recording_stem(tenant, request.uniqueid, call.started_at),
-            )
-            result = await DialogEngine(dialog, io, _StoringObserver(store, call.response_id)).run()
-            status = result.status
-            if not channel.hung_up:
-                await channel.set_variable("SURVEY_STATUS", status)
-                await io.hangup()
+            status = await self._run(channel, dialog, tenant, response_id, started_at)
+            outcome = status
         except AGIError as exc:
-            status = "partial" if channel.hung_up else "error"
-            log.info("call %s ended: %s", request.uniqueid, exc)
+            log.info("call %s ended early: %s", request.uniqueid, exc)
         finally:
-            ended_at = datetime.now(UTC)
-            store.response_ended(response_id=call.response_id, status=_response_status(status), ended_at=ended_at)
-            store.call_ended(call_id=call.call_id, outcome=status, ended_at=ended_at)
-            await store.flush()
+            store.response_ended(response_id=response_id, status=status)
+            store.call_ended(call_id=call_id, outcome=outcome)
+            if not await store.flush(timeout_s=FLUSH_TIMEOUT_S):
+                log.warning(
+                    "call %s: answers not in the database yet (retrying; nothing is dropped)",
+                    request.uniqueid,
+                )
 
-
-@dataclass(frozen=True)
-class _CallRecord:
-    call_id: uuid.UUID
-    response_id: uuid.UUID
-    started_at: datetime
-
-    @classmethod
-    def start(cls, channel: Channel, tenant: str, dialog: Dialog) -> _CallRecord:
-        log.info("call %s: survey %s for tenant %s", channel.request.uniqueid, dialog.id, tenant)
-        return cls(uuid.uuid4(), uuid.uuid4(), datetime.now(UTC))
+    async def _run(
+        self, channel: Channel, dialog: Dialog, tenant: str, response_id: uuid.UUID, started_at: datetime
+    ) -> EndStatus:
+        await channel.answer()
+        io = AgiCallIO(
+            channel,
+            self._rooms.prompts,
+            self._rooms.prompts_dir,
+            self._rooms.recordings,
+            recording_stem=_recording_stem(tenant, channel.request.uniqueid, started_at),
+        )
+        result = await DialogEngine(dialog, io, _StoringObserver(self._rooms.store, response_id)).run()
+        if not channel.hung_up:
+            await channel.set_variable("SURVEY_STATUS", result.status)
+            await io.hangup()
+        return result.status
 
 
 class _StoringObserver:
@@ -123,29 +120,30 @@ class _StoringObserver:
             question_type=question.type,
             position=position,
             answer=answer,
-            answered_at=datetime.now(UTC),
         )
 
     async def commented(self, question: Question, position: int, recording: Recording) -> None:
         self._store.comment_recorded(
-            response_id=self._response_id,
-            question_id=question.id,
-            recording=recording,
-            recorded_at=datetime.now(UTC),
+            response_id=self._response_id, question_id=question.id, recording=recording
         )
 
-    async def finished(self, status: str) -> None:
+    async def finished(self, status: DialogStatus) -> None:
         return None
+
+
+def _slug(value: str | None, default: str, uniqueid: str) -> str:
+    if value is None or value == "":
+        return default
+    if SLUG.match(value):
+        return value
+    log.warning("call %s: ignoring %r from the dialplan (not a slug); using %r", uniqueid, value, default)
+    return default
 
 
 def _label(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     return value if LABEL.match(value) else None
-
-
-def _response_status(status: str) -> str:
-    return status if status in ("completed", "partial", "ended") else "partial"
 
 
 def _recording_stem(tenant: str, uniqueid: str, started_at: datetime) -> str:
