@@ -230,6 +230,8 @@ def _pydantic_message(details: ErrorDetails, loc: Location) -> str:
     message = details["msg"].removeprefix("Value error, ")
     if kind in ("value_error", "dialog_rule", "assertion_error"):
         return message
+    if loc[-1:] == (KEY_MARKER,) and len(loc) >= 3:
+        return f"{loc[-3]}: key {loc[-2]!r}: {message[:1].lower()}{message[1:]}"
     return f"{field}: {message[:1].lower()}{message[1:]}" if field else message
 
 
@@ -301,12 +303,14 @@ def _name_question(data: Any, loc: Location) -> str:
 
 def _syntax_problem(path: Path, error: yaml.MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
-    problem = error.problem or "invalid YAML"
-    if "'\\t'" in problem:
-        problem += " (indent with spaces, not tabs)"
-    context = f" ({error.context})" if error.context else ""
     line, column = _position(mark) if mark is not None else (1, 1)
-    return Problem(path, line, column, f"YAML syntax error: {problem}{context}")
+    problem = (error.problem or "invalid YAML").removeprefix("but ")
+    if "'\\t'" in problem:
+        return Problem(path, line, column, f"YAML syntax error: {problem} (indent with spaces, not tabs)")
+    context = error.context or ""
+    if context.startswith("while") and error.context_mark is not None and error.context_mark.line + 1 != line:
+        context += f" that starts on line {error.context_mark.line + 1}"
+    return Problem(path, line, column, f"YAML syntax error: {problem}" + (f" ({context})" if context else ""))
 
 
 def _at(path: Path, mark: yaml.Mark, message: str) -> Problem:

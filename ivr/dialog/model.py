@@ -514,7 +514,8 @@ class Dialog(StrictModel):
         counted = [question for question in self.questions if not isinstance(question, CommentQuestion)]
         if len(counted) not in RECOMMENDED_QUESTION_COUNT:
             low, high = RECOMMENDED_QUESTION_COUNT[0], RECOMMENDED_QUESTION_COUNT[-1]
-            message = f"{len(counted)} questions besides the comment; {low}-{high} are recommended"
+            count = f"{len(counted)} question{'' if len(counted) == 1 else 's'}"
+            message = f"{count} besides the comment; {low}-{high} are recommended"
             found.append(Issue(("questions",), message, "warning"))
         for loc, spec in self._prompt_specs():
             if spec.missing_audio is not None:
