@@ -90,6 +90,9 @@ class DialogRegistry:
         """Reload whenever files under the root change, until `stop_event` is set."""
         from watchfiles import awatch
 
+        if not self.root.is_dir():
+            log.error("cannot watch %s: the dialogs directory does not exist", self.root)
+            return
         async for changes in awatch(self.root, stop_event=stop_event, debounce=debounce_ms):
             log.info("dialog files changed (%d); reloading", len(changes))
             await asyncio.to_thread(self.reload)
