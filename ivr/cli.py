@@ -50,7 +50,7 @@ def demo(settings: Settings, calls: int, seed: int, data_dir: Path) -> None:
     """Place simulated calls through the real bot over FastAGI and print a summary in Swedish."""
     from ivr.demo import run_demo
 
-    summary = asyncio.run(run_demo(settings, calls=calls, seed=seed, data_dir=data_dir))
+    summary = asyncio.run(run_demo(settings, calls=calls, seed=seed, data_dir=data_dir.absolute()))
     click.echo(summary)
 
 

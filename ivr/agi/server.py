@@ -10,7 +10,7 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_add
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIError, AGIHangup, AGIProtocolError, AGITimeout
 from ivr.agi.request import DEFAULT_MAX_ENV_LINES, DEFAULT_MAX_LINE_BYTES, AGIRequest, read_request
-from ivr.agi.session import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_REPLY_TIMEOUT_S
+from ivr.agi.session import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_REPLY_TIMEOUT_S, TurnObserver
 from ivr.agi.streams import close_writer
 
 log = logging.getLogger("ivr.agi.server")
@@ -32,6 +32,7 @@ class FastAGIServer:
         reply_timeout_s: float = DEFAULT_REPLY_TIMEOUT_S,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         max_env_lines: int = DEFAULT_MAX_ENV_LINES,
+        on_turn: TurnObserver | None = None,
     ) -> None:
         self._routes = dict(routes)
         self._allow = tuple(allow)
@@ -40,6 +41,7 @@ class FastAGIServer:
         self._reply_timeout_s = reply_timeout_s
         self._max_line_bytes = max_line_bytes
         self._max_env_lines = max_env_lines
+        self._on_turn = on_turn
         self._server: asyncio.Server | None = None
         self._calls: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -135,6 +137,7 @@ class FastAGIServer:
             reply_timeout_s=self._reply_timeout_s,
             idle_timeout_s=self._idle_timeout_s,
             max_line_bytes=self._max_line_bytes,
+            on_turn=self._on_turn,
         )
         call = request.uniqueid
         log.info(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from ivr.agi.errors import (
     AGICommandError,
@@ -31,6 +33,9 @@ HANGUP_GRACE_S = 0.1
 DEFAULT_REPLY_TIMEOUT_S = 60.0
 DEFAULT_IDLE_TIMEOUT_S = 120.0
 
+TurnObserver = Callable[[float], None]
+"""Told the bot's own time for each turn: from a reply read to the next command written, in seconds."""
+
 
 class AGISession:
     """The wire side of a `Channel`. Create it inside a running event loop; `close()` it when done."""
@@ -44,8 +49,11 @@ class AGISession:
         reply_timeout_s: float = DEFAULT_REPLY_TIMEOUT_S,
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        on_turn: TurnObserver | None = None,
     ) -> None:
         self.request = request
+        self._on_turn = on_turn
+        self._last_reply_at: float | None = None
         self._reader = reader
         self._writer = writer
         self._reply_timeout_s = reply_timeout_s
@@ -135,6 +143,8 @@ class AGISession:
 
     async def _write(self, command: str) -> None:
         log.debug("call %s >> %s", self.request.uniqueid, command)
+        if self._on_turn is not None and self._last_reply_at is not None:
+            self._on_turn(time.perf_counter() - self._last_reply_at)
         try:
             self._writer.write(command.encode("utf-8") + b"\n")
             await self._writer.drain()
@@ -192,6 +202,7 @@ class AGISession:
                 AGIProtocolError(f"reply while no command was waiting: {reply.raw[:80]!r}")
             )
             return False
+        self._last_reply_at = time.perf_counter()
         pending.set_result(reply)
         self._pending = None
         return True

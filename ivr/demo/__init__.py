@@ -1,0 +1,155 @@
+"""`ivr demo`: simulated callers place survey calls through the real bot over FastAGI, then a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.apps.runtime import BotRuntime
+from ivr.demo.personas import Mood, Persona, make_persona
+from ivr.report.summary import dialog_summary, tenants_line
+from ivr.settings import Settings
+from ivr.sim.asterisk import CallTrace, SimulatedAsterisk
+from ivr.sim.sounds import SoundLibrary
+from ivr.speech.audio import save_for_asterisk
+from ivr.speech.tts import TtsError, engine_for
+from ivr.store.results import ResultsRepository
+
+log = logging.getLogger("ivr.demo")
+
+TENANTS = ("norrtalje", "osthammar", "malmo")
+AGENTS = ("kv01", "kv02", "kv03", "kv04", "kv05", "kv06")
+CONCURRENT_CALLS = 10
+
+# What demo callers say at the end (spoken by espeak-ng, so later issues can transcribe and classify them).
+COMMENTS: dict[Mood, tuple[str, ...]] = {
+    "positiv": (
+        "Hon var jättetrevlig och hjälpte mig direkt, tack så mycket.",
+        "Bra bemötande och jag fick svar på min fråga om bygglovet.",
+    ),
+    "blandad": (
+        "Han var trevlig men jag fick vänta alldeles för länge i kön.",
+        "Det löste sig till slut men det var svårt att hitta rätt på hemsidan.",
+    ),
+    "negativ": (
+        "Jag har ringt tre gånger om snöröjningen och ingen gör något.",
+        "Det tog en halvtimme att komma fram och sen kunde ingen svara.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DemoCall:
+    tenant: str
+    persona: Persona
+    trace: CallTrace
+
+
+async def run_demo(settings: Settings, *, calls: int, seed: int, data_dir: Path) -> str:
+    """`data_dir` must be absolute (Asterisk is handed paths under it)."""
+    settings = _demo_settings(settings, data_dir)
+    _fresh_database(settings)
+    runtime = BotRuntime(settings)
+    await asyncio.to_thread(_build_prompts, runtime)
+    comment_audio = await asyncio.to_thread(_comment_audio, settings)
+    await runtime.start("127.0.0.1", 0)
+    try:
+        placed = await _place_calls(runtime, calls, seed, comment_audio)
+    finally:
+        await runtime.stop()
+    return _summary(settings, placed)
+
+
+def _demo_settings(settings: Settings, data_dir: Path) -> Settings:
+    """The demo keeps its own files under data_dir (SQLite unless IVR_DATABASE_URL says otherwise)."""
+    return settings.model_copy(
+        update={
+            "data_dir": data_dir,
+            "database_url": settings.database_url or f"sqlite:///{data_dir / 'demo.db'}",
+            "prompts_dir": data_dir / "prompts",
+            "recordings_dir": data_dir / "recordings",
+        }
+    )
+
+
+def _fresh_database(settings: Settings) -> None:
+    """Each demo run starts from an empty SQLite file so its figures are its own."""
+    url = settings.effective_database_url
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+
+
+def _build_prompts(runtime: BotRuntime) -> None:
+    runtime.dialogs.load()
+    report = runtime.prompts.build([p for d in runtime.dialogs.all() for p in d.prompts()])
+    log.info("prompts: %s", report)
+
+
+def _comment_audio(settings: Settings) -> Callable[[Mood], Path | None]:
+    """Renders the demo comments once; without espeak-ng, callers speak made-up noise instead."""
+    folder = settings.data_dir / "caller-audio"
+    rendered: dict[Mood, list[Path]] = {}
+    try:
+        engine = engine_for("espeak-ng", settings.tts_voice)
+        for mood, texts in COMMENTS.items():
+            for number, text in enumerate(texts):
+                target = folder / f"{mood}-{number}"
+                if not target.with_suffix(".wav").exists():
+                    save_for_asterisk(engine.render(text), target)
+                rendered.setdefault(mood, []).append(target.with_suffix(".wav"))
+    except TtsError as exc:
+        log.warning("demo comments will be noise, not speech: %s", exc)
+    picker = random.Random(0)
+    return lambda mood: picker.choice(rendered[mood]) if rendered.get(mood) else None
+
+
+async def _place_calls(
+    runtime: BotRuntime, calls: int, seed: int, comment_audio: Callable[[Mood], Path | None]
+) -> list[DemoCall]:
+    rng = random.Random(seed)
+    sounds = SoundLibrary([runtime.settings.effective_prompts_dir])
+    asterisk = SimulatedAsterisk("127.0.0.1", runtime.port, sounds=sounds)
+    gate = asyncio.Semaphore(CONCURRENT_CALLS)
+
+    async def one(number: int) -> DemoCall:
+        tenant = rng.choice(TENANTS)
+        persona = make_persona(runtime.dialogs.get("survey", tenant), rng, comment_audio)
+        request = f"survey?tenant={tenant}&queue=kontaktcenter&agent={rng.choice(AGENTS)}"
+        async with gate:
+            trace = await asterisk.place_call(
+                request,
+                persona.caller,
+                callerid=f"07{rng.randrange(10**8):08d}",
+                uniqueid=f"1795350000.{number}",
+            )
+        return DemoCall(tenant, persona, trace)
+
+    return list(await asyncio.gather(*(one(n) for n in range(calls))))
+
+
+def _summary(settings: Settings, placed: list[DemoCall]) -> str:
+    repo = ResultsRepository(settings.effective_database_url)
+    try:
+        records = repo.responses()
+        dialog_ids = sorted({record.response.dialog_id for record in records})
+        parts = [
+            f"Demo: {len(placed)} simulerade samtal genom boten (FastAGI över TCP, simulerad Asterisk 20)",
+            tenants_line(records),
+        ]
+        for dialog_id in dialog_ids:
+            own = [record for record in records if record.response.dialog_id == dialog_id]
+            parts.append(dialog_summary(repo.question_stats(None, dialog_id), own))
+    finally:
+        repo.close()
+    parts.append(
+        f"Sparat i {settings.effective_database_url}; inspelningar i {settings.effective_recordings_dir}"
+    )
+    parts.append(
+        f"Exportera: IVR_DATABASE_URL={settings.effective_database_url} ivr results export --format csv"
+    )
+    return "\n\n".join(parts)
