@@ -465,13 +465,13 @@ class Dialog(StrictModel):
         compared = target.compared_part(answer)
         return compared is not None and _condition_holds(condition, target, compared)
 
-    def retries(self, question: KeypadQuestion) -> int:
+    def retries(self, question: KeypadQuestionBase) -> int:
         return self.defaults.retries if question.retries is None else question.retries
 
-    def on_exhausted(self, question: KeypadQuestion) -> OnExhausted:
+    def on_exhausted(self, question: KeypadQuestionBase) -> OnExhausted:
         return question.on_exhausted or self.defaults.on_exhausted
 
-    def input_spec(self, question: KeypadQuestion) -> InputSpec:
+    def input_spec(self, question: KeypadQuestionBase) -> InputSpec:
         timeout_s = self.defaults.timeout_s if question.timeout_s is None else question.timeout_s
         return InputSpec(max_digits=question.max_digits(), timeout_s=timeout_s, phrases=question.phrases())
 
@@ -484,10 +484,10 @@ class Dialog(StrictModel):
     def ended_early_prompt(self) -> Prompt | None:
         return self.ended_early.to_prompt("ended_early") if self.ended_early else None
 
-    def question_prompt(self, question: Question) -> Prompt:
+    def question_prompt(self, question: QuestionBase) -> Prompt:
         return question.prompt.to_prompt(f"{question.id}.prompt")
 
-    def reprompt(self, question: KeypadQuestion, kind: RepromptKind) -> Reprompt:
+    def reprompt(self, question: KeypadQuestionBase, kind: RepromptKind) -> Reprompt:
         lead = self._reprompt_text(question, kind)
         ask = self.question_prompt(question)
         name = f"{question.id}.{kind}"
@@ -527,7 +527,7 @@ class Dialog(StrictModel):
             found.append(Issue(("goodbye",), message, "warning"))
         return found
 
-    def _reprompt_text(self, question: KeypadQuestion, kind: RepromptKind) -> PromptSpec:
+    def _reprompt_text(self, question: KeypadQuestionBase, kind: RepromptKind) -> PromptSpec:
         own = question.noinput if kind == "noinput" else question.nomatch
         return own or (self.defaults.noinput if kind == "noinput" else self.defaults.nomatch)
 
@@ -550,7 +550,7 @@ def content_version(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:12]
 
 
-def _condition_holds(condition: AskIf, target: KeypadQuestion, compared: int | str) -> bool:
+def _condition_holds(condition: AskIf, target: KeypadQuestionBase, compared: int | str) -> bool:
     if condition.equals is not None and compared != target.comparable(condition.equals):
         return False
     if condition.in_ is not None and compared not in [target.comparable(value) for value in condition.in_]:

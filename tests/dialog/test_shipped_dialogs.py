@@ -185,3 +185,13 @@ async def test_a_hangup_while_recording_the_comment_keeps_it(survey: Dialog) -> 
     assert result.comment.ended_by == "hangup"
     assert len(observer.comments) == 1
     assert io.said == FULL_TRACE[:-1]
+
+
+def test_the_readme_example_is_a_valid_dialog(tmp_path: Path) -> None:
+    readme = (DIALOGS / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## A complete example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "malmo" / "survey.yaml"
+    path.parent.mkdir()
+    path.write_text(example, encoding="utf-8")
+    assert check_paths([path]) == []
+    assert load_dialog(path).question("brist").ask_if is not None
