@@ -10,8 +10,8 @@ Flow: intro, each question in order (skipped when its `ask_if` does not hold), g
   dialog as "partial"; the engine then leaves the io alone. A hang-up during the intro is "partial" with no
   answers. A hang-up after the last question (during the goodbye) keeps the status the dialog had reached.
 - The comment is the last question: a hang-up while recording keeps the recording (the io returns it with
-  ended_by="hangup") and the dialog is "completed". A hang-up while its prompt plays also counts as
-  "completed": every scored answer is in, and the comment is voluntary.
+  ended_by="hangup"; the goodbye is skipped) and the dialog is "completed". A hang-up while its prompt plays
+  also counts as "completed": every scored answer is in, and the comment is voluntary.
 - Speech (`RawInput(mode="speech")`) is read by the optional interpreter; without one it is a nomatch.
 """
 
@@ -108,6 +108,8 @@ class DialogEngine:
         if isinstance(question, CommentQuestion):
             progress.status = "completed"  # the comment is last and voluntary: every answer is in
             progress.comment = await self._record_comment(question, position)
+            if progress.comment.ended_by == "hangup":
+                raise CallerHungUp  # nobody is left to hear the goodbye
             return
         answer = await self._ask_keypad(question, position)
         progress.answers[question.id] = answer
