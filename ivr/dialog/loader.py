@@ -8,7 +8,6 @@ error locations are then mapped back to those positions.
 from __future__ import annotations
 
 import difflib
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -29,8 +28,6 @@ from ivr.dialog.model import (
     StrictModel,
     content_version,
 )
-
-log = logging.getLogger(__name__)
 
 DIALOG_SUFFIXES = (".yaml", ".yml")
 KEY_MARKER = "[key]"  # pydantic's loc element for an error in a mapping's key; also ours for key positions
@@ -68,12 +65,10 @@ class _Document:
 
 
 def load_dialog(path: Path) -> Dialog:
-    """Load and validate one dialog file; raise DialogError if it has errors (warnings are logged)."""
+    """Load and validate one dialog file; raise DialogError on errors (read_dialog also gives warnings)."""
     dialog, problems = read_dialog(path)
     if dialog is None:
         raise DialogError(problems)
-    for problem in problems:
-        log.warning("%s", problem)
     return dialog
 
 

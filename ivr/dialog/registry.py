@@ -50,7 +50,10 @@ class DialogRegistry:
         return self.reload()
 
     def reload(self) -> list[Problem]:
-        """Read the files again; broken files keep their last good version. Returns the problems found."""
+        """Read the files again; broken files keep their last good version. Returns the problems found.
+
+        Only a summary is logged here: the caller logs (or prints) the problems it gets back.
+        """
         with self._lock:
             dialogs, problems = self._read_all()
             for key in sorted(self._dialogs.keys() - dialogs.keys()):
@@ -60,8 +63,14 @@ class DialogRegistry:
                 else:
                     log.info("dialog %s/%s was removed", *key)
             self._dialogs = dialogs
-        for problem in problems:
-            (log.error if problem.severity == "error" else log.warning)("%s", problem)
+        errors = sum(1 for problem in problems if problem.severity == "error")
+        log.info(
+            "%d dialogs loaded from %s; %d errors, %d warnings",
+            len(dialogs),
+            self.root,
+            errors,
+            len(problems) - errors,
+        )
         return problems
 
     def get(self, purpose: str, tenant: str = DEFAULT_TENANT) -> Dialog:
@@ -95,7 +104,8 @@ class DialogRegistry:
             return
         async for changes in awatch(self.root, stop_event=stop_event, debounce=debounce_ms):
             log.info("dialog files changed (%d); reloading", len(changes))
-            await asyncio.to_thread(self.reload)
+            for problem in await asyncio.to_thread(self.reload):
+                (log.error if problem.severity == "error" else log.warning)("%s", problem)
 
     def _read_all(self) -> tuple[dict[tuple[str, str], Dialog], list[Problem]]:
         dialogs: dict[tuple[str, str], Dialog] = {}
