@@ -64,24 +64,20 @@ def dialogs() -> None:
 @click.pass_obj
 def dialogs_check(settings: Settings, paths: tuple[Path, ...]) -> None:
     """Check dialog YAML files (default: the dialogs directory); exit 1 on any error."""
-    from ivr.dialog.loader import check_paths, load_dialog
+    from ivr.dialog.loader import read_dialogs
     from ivr.speech.prompts import PromptCache
     from ivr.speech.tts import engine_for
 
-    targets = list(paths) or [settings.dialogs_dir]
-    problems = check_paths(targets)
-    for problem in problems:
-        click.echo(str(problem), err=problem.severity == "error")
-    errors = [p for p in problems if p.severity == "error"]
-    broken = {p.path for p in errors}
     cache = PromptCache(settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice))
-    files = [f for t in targets for f in (sorted(t.rglob("*.yaml")) if t.is_dir() else [t])]
-    for file in files:
-        if str(file) in broken or file in broken:
-            continue
-        for prompt in cache.missing(load_dialog(file).prompts()):
-            click.echo(f"{file}: warning: prompt {prompt.name} has no audio yet (run `ivr prompts build`)")
-    click.echo(f"{len(files)} files checked, {len(errors)} errors")
+    files = errors = 0
+    for path, dialog, problems in read_dialogs(list(paths) or [settings.dialogs_dir]):
+        files += dialog is not None or bool(problems)
+        for problem in problems:
+            errors += problem.severity == "error"
+            click.echo(str(problem), err=problem.severity == "error")
+        for prompt in cache.missing(dialog.prompts()) if dialog else []:
+            click.echo(f"{path}: warning: prompt {prompt.name} has no audio yet (run `ivr prompts build`)")
+    click.echo(f"{files} files checked, {errors} errors")
     sys.exit(1 if errors else 0)
 
 

@@ -8,6 +8,7 @@ import logging
 import signal
 
 from ivr.agi.server import FastAGIServer
+from ivr.agi.session import TurnObserver
 from ivr.apps.agi_io import SharedDir
 from ivr.apps.survey import SurveyApp, SurveyRooms
 from ivr.dialog.registry import DialogRegistry
@@ -23,7 +24,7 @@ log = logging.getLogger("ivr.runtime")
 class BotRuntime:
     """Owns the store, the dialogs and the FastAGI server for one `ivr serve` (or the demo's embedded bot)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, on_turn: TurnObserver | None = None) -> None:
         self.settings = settings
         self.dialogs = DialogRegistry(settings.dialogs_dir)
         self.store = SurveyStore(
@@ -46,6 +47,7 @@ class BotRuntime:
             allow=settings.allowed_networks,
             env_timeout_s=settings.agi_env_timeout_s,
             idle_timeout_s=settings.agi_idle_timeout_s,
+            on_turn=on_turn,
         )
         self._stop_watching = asyncio.Event()
         self._watcher: asyncio.Task[None] | None = None

@@ -1,6 +1,6 @@
 """The small call-I/O interface the dialog engine runs over, and the shape of one answer.
 
-The engine knows nothing of sockets or Asterisk: an app adapts a live channel to `CallIO`, the tests use a fake.
+The engine knows nothing of sockets or Asterisk: an app adapts a live channel to `CallIO`; tests use a fake.
 Keypad input comes back as `RawInput(mode="dtmf")`; speech strategies return `RawInput(mode="speech")` through
 the same `ask` call, so the engine interprets both the same way.
 """
@@ -75,7 +75,14 @@ class CallIO(Protocol):
         """Play the prompt and collect input; a key pressed during the prompt interrupts it and counts."""
 
     async def record(
-        self, prompt: Prompt, *, name: str, max_s: float, silence_s: float, end_keys: str = "#", beep: bool = True
+        self,
+        prompt: Prompt,
+        *,
+        name: str,
+        max_s: float,
+        silence_s: float,
+        end_keys: str = "#",
+        beep: bool = True,
     ) -> Recording:
         """Play the prompt, then record the caller until an end key, silence, the time limit or a hang-up.
 

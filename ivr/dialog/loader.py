@@ -8,7 +8,7 @@ error locations are then mapped back to those positions.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -85,21 +85,22 @@ def read_dialog(path: Path) -> tuple[Dialog | None, list[Problem]]:
     return _validate(path, content, document)
 
 
+def read_dialogs(paths: Iterable[Path]) -> Iterator[tuple[Path, Dialog | None, list[Problem]]]:
+    """Each dialog file named, or found (.yaml/.yml) under a named directory, with its dialog and problems."""
+    for path in paths:
+        if not path.is_dir():
+            yield (path, *read_dialog(path))
+            continue
+        files = sorted(file for file in path.rglob("*") if file.suffix in DIALOG_SUFFIXES and file.is_file())
+        if not files:
+            yield path, None, [Problem(path, 1, 1, "no dialog files (*.yaml) in this directory", "warning")]
+        for file in files:
+            yield (file, *read_dialog(file))
+
+
 def check_paths(paths: Iterable[Path]) -> list[Problem]:
     """Check dialog files, and the .yaml/.yml files under directories; errors and warnings, in file order."""
-    problems: list[Problem] = []
-    for path in paths:
-        if path.is_dir():
-            files = sorted(
-                file for file in path.rglob("*") if file.suffix in DIALOG_SUFFIXES and file.is_file()
-            )
-            if not files:
-                problems.append(Problem(path, 1, 1, "no dialog files (*.yaml) in this directory", "warning"))
-        else:
-            files = [path]
-        for file in files:
-            problems.extend(read_dialog(file)[1])
-    return problems
+    return [problem for _, _, problems in read_dialogs(paths) for problem in problems]
 
 
 def dialog_json_schema() -> dict[str, Any]:
