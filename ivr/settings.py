@@ -21,17 +21,20 @@ class Settings(BaseSettings):
     dialogs_dir: Path = Path("dialogs")
     prompts_dir: Path = Field(Path(""), description="Rendered prompt cache; empty means data_dir/prompts")
     recordings_dir: Path = Field(
-        Path(""), description="Directory shared with Asterisk for RECORD FILE; empty means data_dir/recordings"
+        Path(""),
+        description="Directory shared with Asterisk for RECORD FILE; empty means data_dir/recordings",
     )
     asterisk_prompts_dir: Path | None = Field(
-        None, description="The prompts directory as Asterisk sees it, when it differs (e.g. another container)"
+        None,
+        description="The prompts directory as Asterisk sees it, when it differs (e.g. another container)",
     )
     asterisk_recordings_dir: Path | None = Field(
         None, description="The recordings directory as Asterisk sees it, when it differs"
     )
     tts_voice: str = "sv"
     caller_salt: str = Field(
-        "change-me", description="Salt for the pseudonym stored instead of the caller's number (keep it secret)"
+        "change-me",
+        description="Salt for the pseudonym stored instead of the caller's number (keep it secret)",
     )
 
     agi_host: str = "127.0.0.1"
@@ -66,5 +69,7 @@ class Settings(BaseSettings):
 
     @property
     def effective_recordings_dir(self) -> Path:
-        chosen = self.recordings_dir if str(self.recordings_dir) not in ("", ".") else self.data_dir / "recordings"
+        chosen = (
+            self.recordings_dir if str(self.recordings_dir) not in ("", ".") else self.data_dir / "recordings"
+        )
         return chosen.absolute()
