@@ -78,7 +78,11 @@ class AgiCallIO:
     ) -> Recording:
         await self.play(prompt)
         local = self._recordings.local / f"{self._recording_stem}-{name}"
-        local.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            local.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            log.error("cannot make the recordings directory %s: %s", local.parent, exc)
+            return Recording(path=local.with_suffix(".wav"), duration_s=0.0, ended_by="error")
         try:
             result = await self._channel.record_file(
                 self._recordings.for_asterisk(local),
