@@ -28,6 +28,8 @@ from ivr.sim.environment import environment, environment_lines
 from ivr.sim.sounds import SoundLibrary
 from ivr.sim.trace import CallTrace, Sender, TraceLine
 
+__all__ = ["CallTrace", "SimulatedAsterisk"]
+
 ASTERISK_VERSION = "20.20.1"
 AGI_LINE_LIMIT = 2047
 """res_agi reads commands with fgets into 2048 bytes: a longer line arrives as several commands."""
@@ -205,7 +207,7 @@ class _Call:
         except ConnectionError:
             data = b""
         if not data:
-            self.trace.bot_closed_socket = True
+            self.trace.bot_closed = True
             return None
         pieces = [data[start : start + AGI_LINE_LIMIT] for start in range(0, len(data), AGI_LINE_LIMIT)]
         self._split_pieces.extend(piece.removesuffix(b"\n") for piece in pieces[1:])
@@ -234,7 +236,7 @@ class _Call:
     async def _execute(self, line: bytes) -> _Interrupted | None:
         received = perf_counter()
         if self._last_reply_at is not None:
-            self.trace.turn_latencies.append(received - self._last_reply_at)
+            self.trace.bot_turn_latencies.append(received - self._last_reply_at)
         self._record("bot", line)
         hangup = self._pending_hangup()
         if hangup is not None and hangup[1] <= self.clock.now():

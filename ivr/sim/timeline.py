@@ -50,6 +50,8 @@ class Stop:
     kind: Literal["key", "hangup", "none"]
     at: float
     key: str = ""
+    key_index: int = -1
+    """Which of the command's keys it was; a wait that follows looks only at later keys."""
 
     @property
     def ascii(self) -> int:
@@ -72,14 +74,17 @@ class InputEvents:
     utterance: Utterance | None = None
     idle_audio: bool = True
 
-    def first(self, lo: float, hi: float, accept: str) -> Stop:
-        """The first key in `accept`, or the hang-up, within [lo, hi); otherwise Stop("none", hi)."""
+    def first(self, lo: float, hi: float, accept: str, *, after: Stop | None = None) -> Stop:
+        """The first key in `accept` (later than the key `after`), or the hang-up, within [lo, hi);
+        otherwise Stop("none", hi)."""
         hangup = self.hangup_at if self.hangup_at is not None and lo <= self.hangup_at < hi else None
-        for press in self.keys:
+        first_index = after.key_index + 1 if after is not None else 0
+        for index in range(first_index, len(self.keys)):
+            press = self.keys[index]
             if press.at >= hi or (hangup is not None and press.at >= hangup):
                 break
             if press.at >= lo and press.key in accept:
-                return Stop("key", press.at, press.key)
+                return Stop("key", press.at, press.key, index)
         if hangup is not None:
             return Stop("hangup", hangup)
         return Stop("none", hi)
@@ -95,20 +100,24 @@ def frames_played(seconds: float) -> int:
     return -(-samples // FRAME_SAMPLES)
 
 
-def play(events: InputEvents, lo: float, total: int, breakon: str, offset: int = 0) -> Played:
+def play(
+    events: InputEvents, lo: float, total: int, breakon: str, offset: int = 0, *, after: Stop | None = None
+) -> Played:
     """Play a sound of `total` samples from `offset`, stopping on a key in `breakon` or a hang-up."""
     first_sample = min(max(offset, 0), total)
-    stop = events.first(lo, lo + (total - first_sample) / SAMPLE_RATE, breakon)
+    stop = events.first(lo, lo + (total - first_sample) / SAMPLE_RATE, breakon, after=after)
     if stop.kind == "none":
         return Played(stop, total)
     position = first_sample + frames_played(stop.at - lo) * FRAME_SAMPLES
     return Played(stop, min(total, position))
 
 
-def wait_for_key(events: InputEvents, lo: float, timeout_ms: int, accept: str = ANY_KEY) -> Stop:
-    """ast_waitfordigit: a key, a hang-up, or the timeout (negative: no timeout)."""
+def wait_for_key(
+    events: InputEvents, lo: float, timeout_ms: int, accept: str = ANY_KEY, *, after: Stop | None = None
+) -> Stop:
+    """ast_waitfordigit: a key (later than the key `after`), a hang-up, or the timeout (negative: none)."""
     hi = lo + timeout_ms / 1000 if timeout_ms >= 0 else FOREVER
-    return events.first(lo, hi, accept)
+    return events.first(lo, hi, accept, after=after)
 
 
 def play_sequence(events: InputEvents, lo: float, lengths: list[int], breakon: str) -> Stop:

@@ -35,11 +35,12 @@ class CallTrace:
     """Who hung the channel up: "caller", "bot" (HANGUP, EXEC Hangup) or "autohangup"; None if nobody did."""
     hangup_at: float | None = None
     """Call time of the hang-up."""
-    bot_closed_socket: bool = False
+    bot_closed: bool = False
+    """The bot closed the connection (the simulator itself only closes it after a safety timeout)."""
     recordings: list[RecordedFile] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     """Channel variables the bot set with SET VARIABLE (last value wins)."""
-    turn_latencies: list[float] = field(default_factory=list)
+    bot_turn_latencies: list[float] = field(default_factory=list)
     """For each command after the first: real seconds from our previous reply to the bot's next command."""
     failures: list[str] = field(default_factory=list)
     """Problems the simulator saw (safety timeouts, commands that could never end, a connection refused)."""
@@ -51,13 +52,15 @@ class CallTrace:
         return self.hangup_by == "caller"
 
     @property
-    def commands(self) -> list[bytes]:
-        return [line.data for line in self.lines if line.sender == "bot"]
+    def commands(self) -> list[str]:
+        """The bot's command lines (decoded; the exact bytes are in `lines`)."""
+        return [line.text for line in self.lines if line.sender == "bot"]
 
     @property
-    def replies(self) -> list[bytes]:
-        """Everything the simulator sent after the environment block (replies and HANGUP lines)."""
-        return [line.data for line in self.lines if line.sender == "asterisk"]
+    def replies(self) -> list[str]:
+        """Every line the simulator sent after the environment block: replies, usage text, HANGUP."""
+        environment_size = len(self.environment) + 1
+        return [line.text for line in self.lines if line.sender == "asterisk"][environment_size:]
 
     def describe(self) -> str:
         """The exchange as text, `>>` for the bot and `<<` for the simulator, for assertion messages."""

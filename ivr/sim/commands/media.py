@@ -112,7 +112,7 @@ class _DigitReader:
             self.digits += stop.key
             if len(self.digits) >= self.maximum:
                 return f"200 result={self.digits}", stop
-            stop = wait_for_key(self.events, stop.at, self.next_timeout_ms)
+            stop = wait_for_key(self.events, stop.at, self.next_timeout_ms, after=stop)
 
 
 def get_data(ctx: CommandContext, argv: list[str]) -> Outcome:
@@ -164,8 +164,9 @@ class _ControlPlayback:
         """Returns (result, endpos in ms, the stop) from `position` (samples) at time 0."""
         at = 0.0
         keys = self.forward + self.reverse + self.stop_keys + self.pause
+        previous: Stop | None = None
         while True:
-            played = play(self.events, at, self.total, keys, position)
+            played = play(self.events, at, self.total, keys, position, after=previous)
             stop, position = played.stop, played.position
             if stop.kind == "none":
                 return 0, -1, stop
@@ -178,17 +179,17 @@ class _ControlPlayback:
             elif stop.key in self.stop_keys:
                 return stop.ascii, position // 8, stop
             else:
-                resumed = self._paused(stop.at)
+                resumed = self._paused(stop)
                 if resumed.kind != "key" or resumed.key not in self.pause:
                     return (-1 if resumed.kind == "hangup" else resumed.ascii), position // 8, resumed
                 stop = resumed
-            at = stop.at
+            at, previous = stop.at, stop
             if position >= self.total:
                 return 0, -1, Stop("none", at)
 
-    def _paused(self, at: float) -> Stop:
+    def _paused(self, pause: Stop) -> Stop:
         """While paused, only the pause key (resume), a stop key or a hang-up matter."""
-        return self.events.first(at, FOREVER, self.pause + self.stop_keys)
+        return self.events.first(pause.at, FOREVER, self.pause + self.stop_keys, after=pause)
 
 
 def control_stream_file(ctx: CommandContext, argv: list[str]) -> Outcome:
