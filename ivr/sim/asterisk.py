@@ -59,7 +59,7 @@ class SimulatedAsterisk:
         sounds: SoundLibrary,
         time_scale: float = 0.0,
         speech_engine: str | None = None,
-        path_map: Mapping[str | Path, str | Path] | None = None,
+        path_map: Mapping[str, str | Path] | None = None,
         safety_timeout: float = 60.0,
     ) -> None:
         if time_scale < 0:

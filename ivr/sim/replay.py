@@ -1,4 +1,4 @@
-"""Reads the recorded Asterisk transcripts (agi-*.txt): headers, the environment block and every line both ways.
+"""Reads recorded Asterisk transcripts (agi-*.txt): headers, the environment block and every line both ways.
 
 Format: `HH:MM:SS.mmm << line` came from Asterisk, `>> line` from the FastAGI server (the bot), `## ...` is a
 note; a `## raw: b'...'` note gives the exact bytes of the line before it.

@@ -48,7 +48,7 @@ class Replayed:
 def _gaps(recorded: Transcript) -> list[float]:
     """Seconds between the last line before each bot line and the bot line itself, as recorded."""
     gaps = []
-    previous = recorded.environment_lines and recorded.lines[len(recorded.environment_lines) - 1].at
+    previous = recorded.lines[len(recorded.environment_lines) - 1].at
     for exchange in recorded.exchanges:
         if exchange.sender == "bot":
             gaps.append(max(0.0, exchange.at - previous))
@@ -57,7 +57,7 @@ def _gaps(recorded: Transcript) -> list[float]:
 
 
 class ReplayServer:
-    """Serves one connection: replays `recorded`'s bot lines, then holds the socket for `hold_open` seconds."""
+    """Serves one connection: replays `recorded`'s bot lines, then holds the socket `hold_open` seconds."""
 
     def __init__(
         self,
@@ -139,7 +139,7 @@ async def replay(
             sounds=SoundLibrary(),
             time_scale=time_scale,
             speech_engine=speech_engine,
-            path_map=dict(path_map or {}),
+            path_map=path_map,
         )
         trace = await sim.place_call(
             env["agi_network_script"],

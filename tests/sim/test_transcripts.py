@@ -24,12 +24,14 @@ SPEECH_WAV = RECORDINGS / "r5f.wav"
 """3 s of the caller half's speech as Asterisk received it (23978 samples)."""
 
 CALLERS: dict[str, Caller] = {
-    # '1' (not an escape digit) at 1.40 s is ignored; '5' stops vm-intro at 2.66 s = frame 133 -> endpos 21280.
+    # '1' (not an escape digit) at 1.40 s is ignored; '5' stops vm-intro at 2.66 s, in frame 133 -> 21280.
     # '#' at 1.33 s stops it in frame 67 -> endpos 10720.
-    "agi-01": Caller([Press("15", barge_in=True, after=1.3, interval=1.26), Press("#", barge_in=True, after=1.23)]),
+    "agi-01": Caller(
+        [Press("15", barge_in=True, after=1.3, interval=1.26), Press("#", barge_in=True, after=1.23)]
+    ),
     "agi-02": Caller(),
     "agi-03": Caller([Press("123#", after=0.35), Press("456"), Silence(), Press("78", after=1.2)]),
-    # '2' at 1.71 s during vm-intro -> frame 86 -> endpos 13760; '9' during GET OPTION's wait; '*'; then a hang-up.
+    # '2' at 1.71 s during vm-intro -> frame 86 -> endpos 13760; '9' during GET OPTION's wait; '*'; hang-up.
     "agi-04": Caller(
         [
             Press("2", barge_in=True, after=1.61),
@@ -56,7 +58,8 @@ async def test_replies_equal_the_recording(name: str) -> None:
 
     assert mismatches(replayed) == [], trace.describe()
     assert replayed.extra == b""
-    assert trace.bot_closed and trace.failures == []
+    assert trace.bot_closed
+    assert trace.failures == []
 
 
 @pytest.mark.parametrize("name", sorted(CALLERS))
@@ -94,20 +97,23 @@ async def test_record_file_replies_and_files_equal_the_recording(tmp_path: Path)
     spool = tmp_path / "spool"
     (spool / "recording").mkdir(parents=True)
     speech = load_caller_wav(SPEECH_WAV)
-    silence_then_speech = _silence_wav(tmp_path, "r5d-input", np.concatenate([np.zeros(31338, np.int16), speech]))
+    silence_then_speech = _silence_wav(tmp_path, "r5d", np.concatenate([np.zeros(31338, np.int16), speech]))
     caller = Caller(
         [
-            Speak(SPEECH_WAV, after=0.495, end="#"),  # r5a: 23978 samples, '#' -> 200 ms cut -> 22378
-            Speak(SPEECH_WAV, after=0.8275, end="silence"),  # r5b: 2020 ms of silence, 1 s kept; 15000-5845 left
-            Speak(RECORDINGS / "r5c.wav", after=0.0),  # r5c: 3 s of digital silence, cut by the 3000 ms timeout
-            Speak(silence_then_speech, after=0.0, end="#"),  # r5d: after the beep, silence then speech, '#'
-            Speak(SPEECH_WAV, after=0.2, end="hangup"),  # r5f: hang-up at the end of the speech, file kept
+            # r5a: 23978 samples, '#' -> 200 ms cut -> 22378
+            Speak(SPEECH_WAV, after=0.495, end="#"),
+            # r5b: 2020 ms of silence detected, 1 s of it kept; result = 15000 - 5845 ms
+            Speak(SPEECH_WAV, after=0.8275, end="silence"),
+            # r5c: 3 s of digital silence, cut by the 3000 ms timeout
+            Speak(RECORDINGS / "r5c.wav", after=0.0),
+            # r5d: after the beep, silence then speech, then '#'
+            Speak(silence_then_speech, after=0.0, end="#"),
+            # r5f: the caller hangs up at the end of the speech; the file is kept
+            Speak(SPEECH_WAV, after=0.2, end="hangup"),
         ],
         idle_audio=False,
     )
-    replayed, trace = await replay(
-        transcript("agi-05"), caller, path_map={"/var/spool/asterisk": spool}
-    )
+    replayed, trace = await replay(transcript("agi-05"), caller, path_map={"/var/spool/asterisk": spool})
 
     assert mismatches(replayed) == [], trace.describe()
     assert not (spool / "no-such-dir").exists()
@@ -118,12 +124,13 @@ async def test_record_file_replies_and_files_equal_the_recording(tmp_path: Path)
         assert recording.path == spool / "recording" / f"{stem}.wav"
         assert recording.path.stat().st_size == recorded_files[stem].stat().st_size
         assert np.array_equal(_wav_samples(recording.path), _wav_samples(recorded_files[stem])), stem
-    assert [written[stem].ended_by for stem in sorted(written)] == ["dtmf", "silence", "timeout", "dtmf", "hangup"]
+    endings = [written[stem].ended_by for stem in sorted(written)]
+    assert endings == ["dtmf", "silence", "timeout", "dtmf", "hangup"]
     assert trace.hangup_by == "caller"
 
 
 async def test_dtmf_while_no_command_reads_keys_is_discarded() -> None:
-    """agi-12 in scaled real time: the bot idles 2.5 s, keys at 1.5 s (idle), 6.06 s and 10.3 s (EXEC Wait)."""
+    """agi-12 in scaled real time: the bot idles 2.5 s; keys at 1.5 s (idle), 6.06 s, 10.3 s (EXEC Wait)."""
     caller = Caller(timed_keys=[(1.5, "5"), (6.06, "7"), (10.3, "8")])
     replayed, trace = await replay(transcript("agi-12"), caller, time_scale=0.05, gap_scale=0.05)
 
@@ -134,5 +141,6 @@ async def test_after_a_hang_up_the_simulator_waits_for_the_bot_to_close() -> Non
     replayed, trace = await replay(transcript("agi-09"), CALLERS["agi-09"], hold_open=0.3)
 
     assert not replayed.closed_by_simulator
-    assert trace.bot_closed and trace.failures == []
+    assert trace.bot_closed
+    assert trace.failures == []
     assert trace.hangup_by == "caller"

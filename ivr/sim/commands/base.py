@@ -56,8 +56,8 @@ class RecordedFile:
 class PathMap:
     """Maps absolute paths as Asterisk sees them to local directories, longest prefix first."""
 
-    def __init__(self, mapping: Mapping[str | Path, str | Path] | None = None) -> None:
-        pairs = [(PurePosixPath(str(remote)), Path(local)) for remote, local in (mapping or {}).items()]
+    def __init__(self, mapping: Mapping[str, str | Path] | None = None) -> None:
+        pairs = [(PurePosixPath(remote), Path(local)) for remote, local in (mapping or {}).items()]
         self._pairs = sorted(pairs, key=lambda pair: len(pair[0].parts), reverse=True)
 
     def to_local(self, path: str) -> str:
