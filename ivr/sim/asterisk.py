@@ -188,9 +188,12 @@ class _Call:
                 return None
 
     def _give_up(self) -> None:
-        state = "after the hang-up did not close the socket" if self.channel.dead else "sent nothing"
         timeout = self.sim.safety_timeout
-        self.trace.failures.append(f"the bot {state} for {timeout} s; the simulator closed the socket")
+        if self.channel.dead:
+            problem = f"the bot did not close the socket within {timeout} s of the hang-up"
+        else:
+            problem = f"the bot sent nothing for {timeout} s"
+        self.trace.failures.append(f"{problem}; the simulator closed the socket")
 
     async def _read_line(self) -> bytes | None:
         """One command as res_agi's fgets loop sees it: a line without its "\\n", or None at end of file."""

@@ -80,8 +80,10 @@ def synthetic_speech(seconds: float, seed_text: str = "") -> Samples:
     count = max(0, round(seconds * SAMPLE_RATE))
     generator = np.random.default_rng(zlib.crc32(seed_text.encode("utf-8")))
     noise = generator.normal(0.0, 1.0, count)
-    envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 4.0 * np.arange(count) / SAMPLE_RATE)
-    return np.clip(noise * envelope * 3000.0, -32768, 32767).astype(np.int16)
+    # Syllable-rate (4 Hz) modulation that never dips below the silence threshold, so only real pauses count.
+    envelope = 0.6 + 0.4 * np.sin(2 * np.pi * 4.0 * np.arange(count) / SAMPLE_RATE)
+    speech: Samples = np.clip(noise * envelope * 3000.0, -32768, 32767).astype(np.int16)
+    return speech
 
 
 def silence(samples: int) -> Samples:

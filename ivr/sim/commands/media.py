@@ -199,7 +199,7 @@ def control_stream_file(ctx: CommandContext, argv: list[str]) -> Outcome:
     offset_ms = c_scan_long(argv[9]) if len(argv) > 9 else 0
     if skip_ms is None or offset_ms is None:
         raise UsageError
-    sound = ctx.find_sound(argv[2])
+    sound = ctx.find_sound(argv[3])
     if sound is None:
         return Outcome(["200 result=-1 endpos=-1"], set_variables=_control_variables("ERROR", -1))
     player = _ControlPlayback(
