@@ -28,10 +28,11 @@ EMPTY: Samples = np.zeros(0, dtype=np.int16)
 
 @dataclass(frozen=True)
 class Frame:
-    """A voice frame as the channel delivers it: when it arrives (seconds) and its samples."""
+    """A voice frame as the channel delivers it: arrival time (seconds), samples, whether it is silence."""
 
     arrives_at: float
     samples: Samples
+    silent: bool
 
     @property
     def milliseconds(self) -> int:
@@ -77,12 +78,17 @@ def _resample(samples: Samples, rate: int) -> Samples:
 
 def synthetic_speech(seconds: float, seed_text: str = "") -> Samples:
     """Deterministic speech-like noise (syllable-rate amplitude modulation) for a caller with no WAV file."""
-    count = max(0, round(seconds * SAMPLE_RATE))
+    return _synthetic_speech(max(0, round(seconds * SAMPLE_RATE)), seed_text)
+
+
+@lru_cache(maxsize=256)
+def _synthetic_speech(count: int, seed_text: str) -> Samples:
     generator = np.random.default_rng(zlib.crc32(seed_text.encode("utf-8")))
     noise = generator.normal(0.0, 1.0, count)
     # Syllable-rate (4 Hz) modulation that never dips below the silence threshold, so only real pauses count.
     envelope = 0.6 + 0.4 * np.sin(2 * np.pi * 4.0 * np.arange(count) / SAMPLE_RATE)
     speech: Samples = np.clip(noise * envelope * 3000.0, -32768, 32767).astype(np.int16)
+    speech.setflags(write=False)
     return speech
 
 
@@ -99,10 +105,15 @@ def is_silent(samples: Samples) -> bool:
 
 def frames_of(samples: Samples, starts_at: float) -> list[Frame]:
     """Cut a stretch of audio into 20 ms frames (the last one may be short), each with its arrival time."""
+    whole = len(samples) // FRAME_SAMPLES * FRAME_SAMPLES
+    levels = np.abs(samples[:whole].astype(np.int32)).reshape(-1, FRAME_SAMPLES).sum(axis=1) // FRAME_SAMPLES
+    silent = [bool(level < SILENCE_THRESHOLD) for level in levels]
+    if whole < len(samples):
+        silent.append(is_silent(samples[whole:]))
     frames = []
-    for first in range(0, len(samples), FRAME_SAMPLES):
+    for index, first in enumerate(range(0, len(samples), FRAME_SAMPLES)):
         chunk = samples[first : first + FRAME_SAMPLES]
-        frames.append(Frame(starts_at + (first + len(chunk)) / SAMPLE_RATE, chunk))
+        frames.append(Frame(starts_at + (first + len(chunk)) / SAMPLE_RATE, chunk, silent[index]))
     return frames
 
 

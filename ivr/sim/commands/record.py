@@ -22,7 +22,6 @@ from ivr.sim.audio import (
     Frame,
     Samples,
     frames_of,
-    is_silent,
     read_recording,
     silence,
     write_recording,
@@ -136,7 +135,7 @@ class _Recorder:
             if stop.kind != "none" and frame.arrives_at >= stop.at:
                 break
             captured.append(frame.samples)
-            silent_ms = silent_ms + frame.milliseconds if _frame_is_silent(frame) else 0
+            silent_ms = silent_ms + frame.milliseconds if frame.silent else 0
             if 0 < self.options.silence_ms < silent_ms:
                 return captured, self._silence_ended(captured, frame, previous_arrival)
             previous_arrival = frame.arrives_at
@@ -182,12 +181,8 @@ class _Recorder:
         index = 1
         while (arrival := start + index * FRAME_SECONDS) <= end + 1e-9:
             if always or not self.events.tone_at(arrival - FRAME_SECONDS / 2):
-                yield Frame(arrival, _ZERO_FRAME)
+                yield Frame(arrival, _ZERO_FRAME, silent=True)
             index += 1
-
-
-def _frame_is_silent(frame: Frame) -> bool:
-    return frame.samples is _ZERO_FRAME or is_silent(frame.samples)
 
 
 def _joined(parts: list[Samples]) -> Samples:
