@@ -248,7 +248,7 @@ class _Call:
         outcome = run_command(self._context(start), line.decode("utf-8", "surrogateescape"))
         interrupted = await self._play_out(outcome, start)
         if interrupted is not None:
-            await self._stop_early(outcome)
+            await self._stop_early(outcome, start)
             return interrupted
         await self._finish(outcome, start)
         return None
@@ -294,9 +294,13 @@ class _Call:
         )
         return _Interrupted(None)
 
-    async def _stop_early(self, outcome: Outcome) -> None:
-        self.caller.settle(self.clock.now())
-        if outcome.on_new_command is OnNewCommand.REPLY_ONE:
+    async def _stop_early(self, outcome: Outcome, start: float) -> None:
+        stopped_at = self.clock.now()
+        self.caller.settle(stopped_at)
+        late_reply = outcome.reply_when_stopped_after
+        if late_reply is not None and stopped_at - start >= late_reply[0]:
+            await self._reply(late_reply[1])
+        elif outcome.on_new_command is OnNewCommand.REPLY_ONE:
             await self._reply(["200 result=1"])
         self._last_reply_at = None  # the bot's next command was sent before this reply: no turn to time
 

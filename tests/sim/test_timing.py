@@ -69,6 +69,13 @@ async def test_a_new_command_during_wait_for_digit_gets_result_1_first() -> None
     assert run.received == ["200 result=1", "200 result=0"]
 
 
+async def test_a_new_command_during_get_options_wait_counts_as_a_wrong_key() -> None:
+    bot = ScriptedBot([b'GET OPTION beep "1" 5000\n', b"NOOP\n"], raw=True, think=0.08, linger=0.3)
+    run, _ = await call(bot, time_scale=0.1)
+
+    assert run.received == ["200 result=0 endpos=3404", "200 result=0"]
+
+
 async def test_an_endless_wait_ends_when_the_bot_sends_a_command() -> None:
     bot = ScriptedBot([b"WAIT FOR DIGIT -1\n", b"NOOP\n"], raw=True, think=0.05, linger=0.3)
     run, trace = await call(bot, Caller())

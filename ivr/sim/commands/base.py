@@ -38,6 +38,8 @@ class Outcome:
     """Set when the channel was hung up during the command: "caller", "bot" or "autohangup"."""
     set_variables: dict[str, str] = field(default_factory=dict)
     on_new_command: OnNewCommand = OnNewCommand.FINISH
+    reply_when_stopped_after: tuple[float, list[str]] | None = None
+    """(offset, lines): stopped by a new command `offset` seconds or more into it, it answers `lines`."""
     pause_after_first_line: float = 0.0
     """Call-time gap between the first reply line and the rest (the 520 usage text comes ~45 ms later)."""
 

@@ -71,6 +71,8 @@ def get_option(ctx: CommandContext, argv: list[str]) -> Outcome:
         duration=stop.at,
         ended_by=ctx.hangup_cause(stop),
         on_new_command=OnNewCommand.STOP_SILENTLY,
+        # In the wait after the prompt a new command counts as a non-escape key: result 0.
+        reply_when_stopped_after=(played.stop.at, [f"200 result=0 endpos={played.position}"]),
     )
 
 
