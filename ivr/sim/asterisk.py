@@ -182,7 +182,7 @@ class _Call:
                 return await asyncio.wait_for(self._read_line(), wait)
             except TimeoutError:
                 if hangup is not None and until_hangup <= self.sim.safety_timeout:
-                    await self._hang_up(*hangup, send=True)
+                    await self._hang_up(*hangup)
                     continue
                 self._give_up()
                 return None
@@ -230,11 +230,11 @@ class _Call:
         at, who = min(moments)
         return who, at
 
-    async def _hang_up(self, who: str, at: float, *, send: bool) -> None:
+    async def _hang_up(self, who: str, at: float) -> None:
+        """Mark the channel hung up and tell the bot with an unsolicited HANGUP line."""
         self.channel.dead = True
         self.trace.hangup_by, self.trace.hangup_at = who, at
-        if send:
-            await self._write([HANGUP_LINE.encode()])
+        await self._write([HANGUP_LINE.encode()])
 
     async def _execute(self, line: bytes) -> _Interrupted | None:
         received = perf_counter()
@@ -243,7 +243,7 @@ class _Call:
         self._record("bot", line)
         hangup = self._pending_hangup()
         if hangup is not None and hangup[1] <= self.clock.now():
-            await self._hang_up(*hangup, send=True)
+            await self._hang_up(*hangup)
         start = self.clock.now()
         outcome = run_command(self._context(start), line.decode("utf-8", "surrogateescape"))
         interrupted = await self._play_out(outcome, start)
@@ -310,7 +310,7 @@ class _Call:
             self.channel.set(name, value)
         await self._reply(outcome.lines, pause_after_first_line=outcome.pause_after_first_line)
         if outcome.ended_by is not None and not self.channel.dead:
-            await self._hang_up(outcome.ended_by, start + outcome.duration, send=True)
+            await self._hang_up(outcome.ended_by, start + outcome.duration)
         self._last_reply_at = perf_counter()
 
     async def _reply(self, lines: list[str], *, pause_after_first_line: float = 0.0) -> None:
