@@ -132,7 +132,7 @@ async def test_record_file_replies_and_files_equal_the_recording(tmp_path: Path)
 async def test_dtmf_while_no_command_reads_keys_is_discarded() -> None:
     """agi-12 in scaled real time: the bot idles 2.5 s; keys at 1.5 s (idle), 6.06 s, 10.3 s (EXEC Wait)."""
     caller = Caller(timed_keys=[(1.5, "5"), (6.06, "7"), (10.3, "8")])
-    replayed, trace = await replay(transcript("agi-12"), caller, time_scale=0.05, gap_scale=0.05)
+    replayed, trace = await replay(transcript("agi-12"), caller, time_scale=0.1, gap_scale=0.1)
 
     assert mismatches(replayed) == [], trace.describe()
 
