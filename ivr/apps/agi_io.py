@@ -78,11 +78,12 @@ class AgiCallIO:
     ) -> Recording:
         await self.play(prompt)
         local = self._recordings.local / f"{self._recording_stem}-{name}"
+        wav = local.parent / f"{local.name}.wav"  # not with_suffix: Asterisk's uniqueids contain a dot
         try:
             local.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             log.error("cannot make the recordings directory %s: %s", local.parent, exc)
-            return Recording(path=local.with_suffix(".wav"), duration_s=0.0, ended_by="error")
+            return Recording(path=wav, duration_s=0.0, ended_by="error")
         try:
             result = await self._channel.record_file(
                 self._recordings.for_asterisk(local),
@@ -99,9 +100,7 @@ class AgiCallIO:
                 "RECORD FILE could not write %s (is the recordings directory shared with Asterisk?)", local
             )
         ended_by: RecordingEnd = result.ended_by
-        return Recording(
-            path=local.with_suffix(".wav"), duration_s=result.endpos / SAMPLE_RATE, ended_by=ended_by
-        )
+        return Recording(path=wav, duration_s=result.endpos / SAMPLE_RATE, ended_by=ended_by)
 
     async def hangup(self) -> None:
         if not self._channel.hung_up:
