@@ -1,7 +1,7 @@
 """Load benchmark: N concurrent simulated survey calls against one bot process over FastAGI (loopback TCP).
 
-The bot runs in its own process (the same BotRuntime as `ivr serve`, SQLite store, real prompts); the simulated
-Asterisk runs here. Reported:
+The bot runs in its own process (the same BotRuntime as `ivr serve`, SQLite store, real prompts); the
+simulated Asterisk runs here. Reported:
 - the bot's own time per AGI turn, measured inside the bot from reading a reply to writing the next command
   (the simulator's side excluded), p50 / p99 / max;
 - the same gap seen from the wire (simulator's clock), for context;

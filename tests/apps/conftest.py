@@ -28,7 +28,9 @@ def dialogs_dir(tmp_path: Path) -> Path:
 def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Rendered once per session with the real espeak-ng."""
     directory = tmp_path_factory.mktemp("prompts")
-    runtime = BotRuntime(Settings(data_dir=directory.parent, dialogs_dir=REPO / "dialogs", prompts_dir=directory))
+    runtime = BotRuntime(
+        Settings(data_dir=directory.parent, dialogs_dir=REPO / "dialogs", prompts_dir=directory)
+    )
     runtime.dialogs.load()
     report = runtime.prompts.build([p for d in runtime.dialogs.all() for p in d.prompts()])
     assert not report.failed, str(report)

@@ -1,4 +1,4 @@
-"""Survey calls end to end: the simulated Asterisk calls the real bot over TCP; the store is read afterwards."""
+"""Survey calls end to end: the simulated Asterisk calls the real bot over TCP; then the store is read."""
 
 from __future__ import annotations
 
@@ -35,13 +35,19 @@ async def test_a_full_survey_is_stored_with_every_answer_and_the_comment(
     bot: BotRuntime, asterisk: SimulatedAsterisk
 ) -> None:
     actions: list[Action] = [Press(key) for key in DEFAULT_KEYS]
-    trace = await call(asterisk, bot, [*actions, Speak(seconds=3.0, end="#")], "survey?queue=bygglov&agent=kv07")
+    trace = await call(
+        asterisk, bot, [*actions, Speak(seconds=3.0, end="#")], "survey?queue=bygglov&agent=kv07"
+    )
 
     assert trace.bot_closed
     assert trace.variables["SURVEY_STATUS"] == "completed"
     [record] = responses(bot)
     assert record.response.status == "completed"
-    assert (record.response.queue, record.response.agent, record.response.tenant) == ("bygglov", "kv07", "default")
+    assert (record.response.queue, record.response.agent, record.response.tenant) == (
+        "bygglov",
+        "kv07",
+        "default",
+    )
     assert [(a.question_id, a.value, a.status) for a in record.answers] == [
         ("bemotande", "4", "match"),
         ("kunskap", "5", "match"),
@@ -50,15 +56,21 @@ async def test_a_full_survey_is_stored_with_every_answer_and_the_comment(
         ("tillganglighet", "4", "match"),
         ("helhet", "5", "match"),
     ]
-    assert record.answer("losning") is not None and record.answer("losning").score == 1  # type: ignore[union-attr]
+    losning = record.answer("losning")
+    assert losning is not None
+    assert losning.score == 1
     comment = record.comment
-    assert comment is not None and comment.ended_by == "dtmf"
+    assert comment is not None
+    assert comment.ended_by == "dtmf"
     assert Path(comment.recording_path).exists()
     assert 2.5 < comment.duration_s < 3.5
-    assert record.call.caller_ref and "0701234567" not in record.call.caller_ref
+    assert record.call.caller_ref
+    assert "0701234567" not in record.call.caller_ref
 
 
-async def test_a_key_pressed_during_the_prompt_answers_it(bot: BotRuntime, asterisk: SimulatedAsterisk) -> None:
+async def test_a_key_pressed_during_the_prompt_answers_it(
+    bot: BotRuntime, asterisk: SimulatedAsterisk
+) -> None:
     actions: list[Action] = [Press(key, barge_in=True, after=1.0) for key in DEFAULT_KEYS]
     await call(asterisk, bot, [*actions, Speak(seconds=1.0, end="#")])
     [record] = responses(bot)
@@ -68,7 +80,13 @@ async def test_a_key_pressed_during_the_prompt_answers_it(bot: BotRuntime, aster
 async def test_a_wrong_key_and_silence_get_a_reprompt_and_count_attempts(
     bot: BotRuntime, asterisk: SimulatedAsterisk
 ) -> None:
-    actions: list[Action] = [Press("9"), Press("4"), Silence(), Press("5"), *(Press(k) for k in DEFAULT_KEYS[2:])]
+    actions: list[Action] = [
+        Press("9"),
+        Press("4"),
+        Silence(),
+        Press("5"),
+        *(Press(k) for k in DEFAULT_KEYS[2:]),
+    ]
     trace = await call(asterisk, bot, [*actions, Speak(seconds=1.0, end="#")])
     [record] = responses(bot)
     first, second = record.answers[0], record.answers[1]
@@ -112,14 +130,22 @@ async def test_a_hang_up_at_every_step_keeps_the_answers_given(
         assert record.answers[-1].status == "hangup"
     else:
         assert record.response.status == "completed"
-        assert record.comment is not None and record.comment.ended_by == "hangup"
+        assert record.comment is not None
+        assert record.comment.ended_by == "hangup"
         assert Path(record.comment.recording_path).exists()
 
 
 async def test_a_tenant_gets_its_own_dialog_and_a_number_question(
     bot: BotRuntime, asterisk: SimulatedAsterisk
 ) -> None:
-    actions: list[Action] = [Press("5"), Press("4"), Press("4"), Press("1"), Press("10"), Speak(seconds=1.0, end="#")]
+    actions: list[Action] = [
+        Press("5"),
+        Press("4"),
+        Press("4"),
+        Press("1"),
+        Press("10"),
+        Speak(seconds=1.0, end="#"),
+    ]
     await call(asterisk, bot, actions, "survey?tenant=norrtalje")
     [record] = responses(bot)
     assert record.response.tenant == "norrtalje"
@@ -159,7 +185,9 @@ async def test_a_prompt_without_audio_plays_silence_and_the_call_goes_on(
     bot: BotRuntime, asterisk: SimulatedAsterisk
 ) -> None:
     survey = bot.settings.dialogs_dir / "default" / "survey.yaml"
-    survey.write_text(survey.read_text().replace("Hur nöjd är du med bemötandet", "Hur nöjd var du med bemötandet"))
+    survey.write_text(
+        survey.read_text().replace("Hur nöjd är du med bemötandet", "Hur nöjd var du med bemötandet")
+    )
     bot.reload_dialogs()
     trace = await call(asterisk, bot, [Press("4"), HangUp(during_prompt=True)])
     assert any(line.startswith("GET DATA silence/1 ") for line in trace.commands)
