@@ -8,7 +8,10 @@ simulated Asterisk runs here. Reported:
 - AGI commands per second; memory per call (bot RSS growth at the peak / calls in progress then);
 - that every answer reached the database.
 
-    .venv/bin/python bench/agi_load.py --calls 1000 --time-scale 0.05
+    .venv/bin/python bench/agi_load.py --calls 1000 --time-scale 1.0 --ramp-s 30
+
+Calls arrive spread over the ramp (uniformly at random) and their callers press keys after random pauses, as
+real callers do; with --ramp-s 0 they all start at once and stay in lockstep (a worst case, reported too).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import random
 import statistics
 import tempfile
 import time
@@ -60,6 +64,7 @@ def _bot_main(settings_json: str, conn: Connection) -> None:
 class LoadResult:
     calls: int
     time_scale: float
+    ramp_s: float
     wall_s: float
     commands: int
     peak_concurrent: int
@@ -87,22 +92,30 @@ def _percentiles(samples_s: list[float]) -> dict[str, float]:
     return {"p50": q[49] * 1000, "p99": q[98] * 1000, "max": ordered[-1] * 1000, "n": len(ordered)}
 
 
+def _caller(rng: random.Random) -> Caller:
+    return Caller(
+        [*(Press(key, after=rng.uniform(0.3, 2.5)) for key in ANSWERS), Speak(seconds=2.0, end="#")]
+    )
+
+
 async def _run_calls(
-    port: int, prompts_dir: Path, calls: int, time_scale: float, bot_pid: int
+    port: int, prompts_dir: Path, calls: int, time_scale: float, ramp_s: float, bot_pid: int
 ) -> dict[str, Any]:
     sim = SimulatedAsterisk("127.0.0.1", port, sounds=SoundLibrary([prompts_dir]), time_scale=time_scale)
-    caller = Caller([*(Press(key, after=0.4) for key in ANSWERS), Speak(seconds=2.0, end="#")])
+    rng = random.Random(7)
+    arrivals = sorted(rng.uniform(0, ramp_s) for _ in range(calls))
+    callers = [_caller(rng) for _ in range(calls)]
     bot = psutil.Process(bot_pid)
     in_progress = 0
     peak = {"concurrent": 0, "rss": bot.memory_info().rss}
 
     async def one(number: int) -> CallTrace:
         nonlocal in_progress
+        await asyncio.sleep(arrivals[number])
         in_progress += 1
         try:
-            return await sim.place_call(
-                "survey?tenant=bench&queue=q1&agent=a1", caller, uniqueid=f"1.{number}"
-            )
+            request = "survey?tenant=bench&queue=q1&agent=a1"
+            return await sim.place_call(request, callers[number], uniqueid=f"1.{number}")
         finally:
             in_progress -= 1
 
@@ -120,7 +133,7 @@ async def _run_calls(
     return {"traces": traces, "wall_s": wall, **peak}
 
 
-def run(calls: int, time_scale: float) -> LoadResult:
+def run(calls: int, time_scale: float, ramp_s: float) -> LoadResult:
     with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
         data = Path(tmp)
         settings = Settings(
@@ -139,7 +152,8 @@ def run(calls: int, time_scale: float) -> LoadResult:
         time.sleep(0.5)
         baseline = psutil.Process(bot.pid).memory_info().rss
         assert bot.pid is not None
-        outcome = asyncio.run(_run_calls(port, settings.effective_prompts_dir, calls, time_scale, bot.pid))
+        prompts = settings.effective_prompts_dir
+        outcome = asyncio.run(_run_calls(port, prompts, calls, time_scale, ramp_s, bot.pid))
         parent.send("stop")
         reply = parent.recv()
         bot.join(30)
@@ -152,6 +166,7 @@ def run(calls: int, time_scale: float) -> LoadResult:
         return LoadResult(
             calls=calls,
             time_scale=time_scale,
+            ramp_s=ramp_s,
             wall_s=outcome["wall_s"],
             commands=sum(len(t.commands) for t in traces),
             peak_concurrent=outcome["concurrent"],
@@ -169,10 +184,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--time-scale", type=float, default=0.05, help="1.0 = real time; 0 = instant callers")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="1.0 = real time; 0 = instant callers")
+    parser.add_argument("--ramp-s", type=float, default=30.0, help="calls arrive over this many seconds")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    result = run(args.calls, args.time_scale)
+    result = run(args.calls, args.time_scale, args.ramp_s)
     figures = {**vars(result), "commands_per_s": result.commands_per_s, "kb_per_call": result.kb_per_call}
     print(json.dumps(figures, indent=2))
     if args.json:

@@ -45,12 +45,15 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 @click.option("--calls", default=50, show_default=True, help="How many simulated calls to place")
 @click.option("--seed", default=2026, show_default=True, help="Seed for the simulated callers")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=Path("var/demo"), show_default=True)
+@click.option("--database-url", default=None, help="Store here instead of the demo's own SQLite file")
 @click.pass_obj
-def demo(settings: Settings, calls: int, seed: int, data_dir: Path) -> None:
+def demo(settings: Settings, calls: int, seed: int, data_dir: Path, database_url: str | None) -> None:
     """Place simulated calls through the real bot over FastAGI and print a summary in Swedish."""
     from ivr.demo import run_demo
 
-    summary = asyncio.run(run_demo(settings, calls=calls, seed=seed, data_dir=data_dir.absolute()))
+    summary = asyncio.run(
+        run_demo(settings, calls=calls, seed=seed, data_dir=data_dir.absolute(), database_url=database_url)
+    )
     click.echo(summary)
 
 
@@ -144,3 +147,7 @@ def db_upgrade(settings: Settings) -> None:
 
     upgrade(settings.effective_database_url)
     click.echo(f"database at revision {current_revision(settings.effective_database_url)}")
+
+
+if __name__ == "__main__":
+    main()

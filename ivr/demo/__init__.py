@@ -7,6 +7,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ivr.apps.runtime import BotRuntime
@@ -24,6 +25,7 @@ log = logging.getLogger("ivr.demo")
 TENANTS = ("norrtalje", "osthammar", "malmo")
 AGENTS = ("kv01", "kv02", "kv03", "kv04", "kv05", "kv06")
 CONCURRENT_CALLS = 10
+DEMO_DATABASE = "demo.db"
 
 # What demo callers say at the end (spoken by espeak-ng, so later issues can transcribe and classify them).
 COMMENTS: dict[Mood, tuple[str, ...]] = {
@@ -49,10 +51,15 @@ class DemoCall:
     trace: CallTrace
 
 
-async def run_demo(settings: Settings, *, calls: int, seed: int, data_dir: Path) -> str:
-    """`data_dir` must be absolute (Asterisk is handed paths under it)."""
-    settings = _demo_settings(settings, data_dir)
-    _fresh_database(settings)
+async def run_demo(
+    settings: Settings, *, calls: int, seed: int, data_dir: Path, database_url: str | None = None
+) -> str:
+    """`data_dir` must be absolute (Asterisk is handed paths under it). Without `database_url` the demo uses
+    its own SQLite file under data_dir, emptied first; a given database is never emptied."""
+    settings = _demo_settings(settings, data_dir, database_url)
+    if database_url is None:
+        _empty_own_database(settings)
+    started_at = datetime.now(UTC)
     runtime = BotRuntime(settings)
     await asyncio.to_thread(_build_prompts, runtime)
     comment_audio = await asyncio.to_thread(_comment_audio, settings)
@@ -61,27 +68,24 @@ async def run_demo(settings: Settings, *, calls: int, seed: int, data_dir: Path)
         placed = await _place_calls(runtime, calls, seed, comment_audio)
     finally:
         await runtime.stop()
-    return _summary(settings, placed)
+    return _summary(settings, placed, started_at)
 
 
-def _demo_settings(settings: Settings, data_dir: Path) -> Settings:
-    """The demo keeps its own files under data_dir (SQLite unless IVR_DATABASE_URL says otherwise)."""
+def _demo_settings(settings: Settings, data_dir: Path, database_url: str | None) -> Settings:
+    """The demo keeps its files under data_dir; it never touches the bot's own database (IVR_DATABASE_URL)."""
     return settings.model_copy(
         update={
             "data_dir": data_dir,
-            "database_url": settings.database_url or f"sqlite:///{data_dir / 'demo.db'}",
+            "database_url": database_url or f"sqlite:///{data_dir / DEMO_DATABASE}",
             "prompts_dir": data_dir / "prompts",
             "recordings_dir": data_dir / "recordings",
         }
     )
 
 
-def _fresh_database(settings: Settings) -> None:
-    """Each demo run starts from an empty SQLite file so its figures are its own."""
-    url = settings.effective_database_url
-    if url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+def _empty_own_database(settings: Settings) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        (settings.data_dir / f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
 
 
 def _build_prompts(runtime: BotRuntime) -> None:
@@ -132,10 +136,10 @@ async def _place_calls(
     return list(await asyncio.gather(*(one(n) for n in range(calls))))
 
 
-def _summary(settings: Settings, placed: list[DemoCall]) -> str:
+def _summary(settings: Settings, placed: list[DemoCall], started_at: datetime) -> str:
     repo = ResultsRepository(settings.effective_database_url)
     try:
-        records = repo.responses()
+        records = repo.responses(since=started_at)
         dialog_ids = sorted({record.response.dialog_id for record in records})
         parts = [
             f"Demo: {len(placed)} simulerade samtal genom boten (FastAGI över TCP, simulerad Asterisk 20)",
@@ -143,7 +147,7 @@ def _summary(settings: Settings, placed: list[DemoCall]) -> str:
         ]
         for dialog_id in dialog_ids:
             own = [record for record in records if record.response.dialog_id == dialog_id]
-            parts.append(dialog_summary(repo.question_stats(None, dialog_id), own))
+            parts.append(dialog_summary(repo.question_stats(None, dialog_id, since=started_at), own))
     finally:
         repo.close()
     parts.append(

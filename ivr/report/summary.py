@@ -56,7 +56,7 @@ def _question_row(question: QuestionStats) -> tuple[str, ...]:
         str(status.get("noinput", 0)),
         str(status.get("nomatch", 0)),
         str(status.get("hangup", 0)),
-        decimal(question.mean_score),
+        decimal(question.mean_score) if question.question_type in ("scale", "number") else "–",
         "–" if question.index is None else str(round(question.index)),
         _distribution(question),
     )
