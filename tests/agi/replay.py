@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ivr.agi import AGIError, Channel, FastAGIServer
 
-TRANSCRIPTS = Path("/work/shared/asterisk-transcripts")
+TRANSCRIPTS = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-transcripts"  # a copy of shared/
 _LINE = re.compile(r"(?P<time>\d\d:\d\d:\d\d\.\d{3}) (?P<kind><<|>>|##)(?: (?P<text>.*))?")
 # Consecutive lines from Asterisk this far apart were sent separately (e.g. a 520's usage text ~45 ms later).
 _SPLIT_GAP_MS = 20

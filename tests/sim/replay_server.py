@@ -18,7 +18,7 @@ from ivr.sim.replay import Transcript, parse_transcript
 from ivr.sim.sounds import SoundLibrary
 from ivr.sim.trace import CallTrace
 
-TRANSCRIPTS = Path("/work/shared/asterisk-transcripts")
+TRANSCRIPTS = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-transcripts"  # a copy of shared/
 STEP_TIMEOUT = 5.0
 
 
