@@ -141,7 +141,10 @@ class FastAGIServer:
         )
         call = request.uniqueid
         log.info(
-            "call %s: %s started (%s, caller %s)", call, request.script, request.channel, request.callerid
+            "call %s: %s started (%s)",
+            call,
+            request.script,
+            request.channel,  # no caller number in logs
         )
         try:
             await app(channel)

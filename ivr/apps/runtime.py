@@ -66,7 +66,6 @@ class BotRuntime:
         self._report_missing_prompts()
         await self.server.start(host, port)
         self._watcher = asyncio.create_task(self.dialogs.watch(self._stop_watching))
-        log.info("FastAGI listening on %s:%d", host, self.port)
 
     def reload_dialogs(self) -> None:
         problems = self.dialogs.reload()
