@@ -141,3 +141,14 @@ def test_ivr_serve_answers_calls_reloads_on_sighup_and_stops_on_sigterm(env: dic
     finally:
         repo.close()
     assert sorted(dialogs) == ["kontaktcenter-enkat", "omladdad"]
+
+
+def test_prompts_build_renders_every_prompt_once(env: dict[str, str]) -> None:
+    first = CliRunner().invoke(main, ["prompts", "build"])
+    assert first.exit_code == 0, first.output
+    assert " 0 failed" in first.output
+    again = CliRunner().invoke(main, ["prompts", "build"])
+    assert again.output.startswith("0 rendered")
+    check = CliRunner().invoke(main, ["dialogs", "check"])
+    assert check.exit_code == 0
+    assert "has no audio yet" not in check.output
