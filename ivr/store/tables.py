@@ -125,3 +125,32 @@ class Comment(StoreModel, table=True):
     # pending | done | failed; the server default covers rows written by other tools
     processing_status: str = Field(default="pending", sa_column_kwargs={"server_default": "pending"})
     processing_error: str | None = Field(default=None, sa_type=Text)
+
+
+class CallbackRecord(StoreModel, table=True):
+    """The record of one callback request; the live request is in Redis (`ivr.queueing.callbacks`).
+
+    The number to dial is kept only while the request may still be dialled (waiting or dialling), so the
+    live queue can be rebuilt from this table; when the request ends only its pseudonym stays.
+    """
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (
+        Index("ix_callback_requests_tenant_requested_at", "tenant", "requested_at"),
+        Index("ix_callback_requests_queue_status", "queue", "status"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    tenant: str
+    queue: str
+    caller_ref: str  # salted SHA-256 pseudonym of the number, as in `calls`
+    number: str | None = None  # E.164, cleared when the request ends
+    status: str  # waiting | dialling | done | failed | expired | cancelled
+    attempts: int
+    last_reason: str | None = None
+    requested_at: datetime = _utc()
+    virtual_place: datetime = _utc()  # when the caller joined the queue: the place the callback keeps
+    next_attempt_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    ended_at: datetime | None = _utc(nullable=True)
+    version: int  # the live request's revision this row shows; an older one never overwrites a newer one
