@@ -279,8 +279,8 @@ class RedisCallbackQueue:
         requested_at: datetime | None = None,
     ) -> AddResult:
         """A new waiting request, due at once; the active one when this number already waits in this queue."""
-        _check_name("tenant", tenant)
-        _check_name("queue", queue)
+        check_name("tenant", tenant)
+        check_name("queue", queue)
         requested = requested_at or self._clock.now()
         fields = _new_request_fields(
             str(uuid.uuid4()), tenant, queue, number, _ms(virtual_place), _ms(requested)
@@ -498,7 +498,7 @@ class RedisCallbackQueue:
         return f"{self.prefix}:unrecorded"
 
 
-def _check_name(kind: str, value: str) -> None:
+def check_name(kind: str, value: str) -> None:
     if not _NAME.fullmatch(value):
         raise ValueError(f"{kind} {value!r}: expected 1-80 letters, digits or . _ @ + -")
 
