@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 
 from ivr.ami.connection import AMIConnection, Exchange
@@ -230,7 +230,8 @@ class AMIClient:
 
     @property
     def _reconnecting(self) -> bool:
-        return self._supervisor is not None and not self._supervisor.done() and self._connection is None
+        supervising = self._supervisor is not None and not self._supervisor.done()
+        return supervising and self._reconnect and not self.connected
 
     async def _request(
         self,
@@ -263,6 +264,10 @@ class AMIClient:
         if self._reconnecting:
             raise AMIConnectionLost(
                 f"cannot send {action}: reconnecting to Asterisk at {self._host}:{self._port}"
+            )
+        if self._supervisor is not None:
+            raise AMIConnectionLost(
+                f"cannot send {action}: the connection to Asterisk was lost (reconnect is off)"
             )
         raise AMIConnectionError(f"cannot send {action}: not connected to Asterisk (call connect() first)")
 
@@ -336,18 +341,17 @@ class AMIClient:
                 pass  # the session ended; the next turn returns its reason
 
     async def _reconnect_with_backoff(self) -> tuple[AMIConnection, int]:
-        delay = self._backoff_initial_s
-        attempts = 0
+        delays = backoff_delays(self._backoff_initial_s, self._backoff_max_s)
+        attempt = 0
         while True:
-            await asyncio.sleep(delay * random.uniform(1 - _BACKOFF_JITTER, 1 + _BACKOFF_JITTER))
-            attempts += 1
+            attempt += 1
+            await asyncio.sleep(next(delays) * random.uniform(1 - _BACKOFF_JITTER, 1 + _BACKOFF_JITTER))
             try:
-                return await self._open_session(), attempts
+                return await self._open_session(), attempt
             except AMIAuthenticationError:
                 raise
             except AMIError as exc:
-                delay = min(delay * 2, self._backoff_max_s)
-                log.warning("AMI reconnect attempt %d failed (%s); next in %.1f s", attempts, exc, delay)
+                log.warning("AMI reconnect attempt %d failed: %s", attempt, exc)
 
     async def _log_off(self, connection: AMIConnection) -> None:
         try:
@@ -356,6 +360,14 @@ class AMIClient:
             log.debug("AMI Logoff not answered: %s", exc)
             return
         await connection.wait_for_peer_close(_LOGOFF_TIMEOUT_S)
+
+
+def backoff_delays(initial_s: float, max_s: float) -> Iterator[float]:
+    """The waits before successive reconnect attempts: doubling from `initial_s`, capped at `max_s`."""
+    delay = initial_s
+    while True:
+        yield delay
+        delay = min(delay * 2, max_s)
 
 
 def _check_settings(
