@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ivr.dialog.model import (
@@ -30,6 +30,7 @@ from ivr.dialog.model import (
 )
 
 DIALOG_SUFFIXES = (".yaml", ".yml")
+M = TypeVar("M", bound=BaseModel)
 KEY_MARKER = "[key]"  # pydantic's loc element for an error in a mapping's key; also ours for key positions
 
 
@@ -83,6 +84,21 @@ def read_dialog(path: Path) -> tuple[Dialog | None, list[Problem]]:
     except DialogError as error:
         return None, error.problems
     return _validate(path, content, document)
+
+
+def read_model(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """Any operator YAML file into a pydantic model, with the same `file:line:col` problems as dialogs."""
+    try:
+        content = path.read_bytes()
+        document = _parse(path, content)
+    except OSError as error:
+        return None, [Problem(path, 1, 1, f"cannot read the file: {error.strerror or error}")]
+    except DialogError as error:
+        return None, error.problems
+    try:
+        return model.model_validate(document.data, context={"base_dir": path.parent}), []
+    except ValidationError as error:
+        return None, _in_file_order(_pydantic_problem(path, document, details) for details in error.errors())
 
 
 def read_dialogs(paths: Iterable[Path]) -> Iterator[tuple[Path, Dialog | None, list[Problem]]]:
