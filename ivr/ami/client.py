@@ -85,22 +85,24 @@ class AMIClient:
         self._supervisor: asyncio.Task[None] | None = None
         self._failure: AMIAuthenticationError | None = None
         self._closed = False
+        self._connect_lock = asyncio.Lock()
 
     # -- connection ------------------------------------------------------------------------------------
 
     async def connect(self) -> None:
         """Connect and log in (one attempt). Raises AMIAuthenticationError, AMIConnectionError, ..."""
-        if self._closed:
-            raise AMIConnectionError("the AMI client is closed")
-        if self.connected or self._reconnecting:
-            return
-        self._failure = None
-        connection = await self._open_session()
-        self._connection = connection
-        connection.release_events()
-        self._supervisor = asyncio.get_running_loop().create_task(
-            self._supervise(connection), name="ami-supervisor"
-        )
+        async with self._connect_lock:
+            if self._closed:
+                raise AMIConnectionError("the AMI client is closed")
+            if self.connected or self._reconnecting:
+                return
+            self._failure = None
+            connection = await self._open_session()
+            self._connection = connection
+            connection.release_events()
+            self._supervisor = asyncio.get_running_loop().create_task(
+                self._supervise(connection), name="ami-supervisor"
+            )
 
     async def close(self) -> None:
         """Log off (Asterisk answers `Goodbye` and closes), stop reconnecting, end every event stream."""

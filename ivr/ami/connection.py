@@ -97,17 +97,8 @@ class AMIConnection:
         """TCP connect and read the banner; the reader starts at once."""
         reader, writer = await _open_tcp(host, port, connect_timeout_s, max_message_bytes)
         try:
-            async with asyncio.timeout(connect_timeout_s):
-                version = await read_banner(reader)
-        except TimeoutError:
-            writer.transport.abort()
-            raise AMIProtocolError(
-                f"{host}:{port} sent no AMI greeting within {connect_timeout_s} s"
-            ) from None
-        except OSError as exc:
-            writer.transport.abort()
-            raise AMIConnectionError(f"connection to {host}:{port} failed: {exc}") from exc
-        except AMIError:
+            version = await _read_greeting(reader, host, port, connect_timeout_s)
+        except BaseException:  # cancelled too: never leave the socket open
             writer.transport.abort()
             raise
         return cls(
@@ -123,6 +114,9 @@ class AMIConnection:
         fields: dict[str, FieldValue] = {"Username": username, "Secret": secret, "Events": events}
         try:
             await self.request("Login", fields, timeout_s=timeout_s)
+        except asyncio.CancelledError:
+            self.abort(AMIConnectionLost("login cancelled"))
+            raise
         except AMIError as exc:
             await self.close()
             if isinstance(exc, AMIConnectionError | AMITimeout):
@@ -179,19 +173,22 @@ class AMIConnection:
         return exchange
 
     def abort(self, reason: AMIError) -> None:
-        """Drop the connection at once (a dead peer, a protocol error)."""
+        """Drop the connection at once (a dead peer, a protocol error, a cancelled login)."""
         self._end(reason)
         self._writer.transport.abort()
+        self._reader_task.cancel()
 
     async def close(self) -> None:
         """Close the socket and stop the reader; waiting actions fail."""
         self._end(AMIConnectionLost("connection closed by the client"))
         self._writer.close()
-        with contextlib.suppress(TimeoutError, OSError):
+        try:
             async with asyncio.timeout(_CLOSE_TIMEOUT_S):
                 await self._writer.wait_closed()
-        if not self._writer.transport.is_closing():
+        except TimeoutError:  # a peer that does not read can keep the socket from closing
             self._writer.transport.abort()
+        except OSError:  # e.g. ECONNRESET when the peer had unread data: harmless
+            pass
         self._reader_task.cancel()
         await asyncio.gather(self._reader_task, return_exceptions=True)
 
@@ -214,6 +211,9 @@ class AMIConnection:
             reason = exc
         except OSError as exc:
             reason = AMIConnectionLost(f"connection to Asterisk lost: {exc}")
+        except Exception as exc:  # a bug must not leave the session half alive
+            log.exception("AMI reader failed")
+            reason = AMIConnectionLost(f"AMI reader failed: {exc!r}")
         self._end(reason)
         self._writer.transport.abort()
 
@@ -285,3 +285,13 @@ async def _open_tcp(
         raise AMIConnectionError(f"no TCP connection to {host}:{port} within {timeout_s} s") from None
     except OSError as exc:
         raise AMIConnectionError(f"cannot connect to Asterisk at {host}:{port}: {exc}") from exc
+
+
+async def _read_greeting(reader: asyncio.StreamReader, host: str, port: int, timeout_s: float) -> str:
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await read_banner(reader)
+    except TimeoutError:
+        raise AMIProtocolError(f"{host}:{port} sent no AMI greeting within {timeout_s} s") from None
+    except OSError as exc:
+        raise AMIConnectionError(f"connection to {host}:{port} failed: {exc}") from exc

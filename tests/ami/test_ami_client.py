@@ -421,3 +421,42 @@ async def test_reserved_actions_and_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="port"):
         AMIClient("127.0.0.1", 0, "ivr", "s3cret")
     await client.close()
+
+
+async def test_close_while_reconnecting_mid_login_leaves_nothing_behind() -> None:
+    login_seen = asyncio.Event()
+
+    async def stall_login(peer: Peer) -> None:
+        await peer.expect("Login")
+        login_seen.set()
+        await peer.reader.read()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        async with FakeAsterisk(hang_up, stall_login) as server:
+            client = client_of(server)
+            stream = client.events()
+            await client.connect()
+            assert isinstance(await next_item(stream), ConnectionLost)
+            await asyncio.wait_for(login_seen.wait(), 5.0)
+            await client.close()
+            assert [item async for item in stream] == []
+        assert asyncio.all_tasks() == {asyncio.current_task()}
+        gc.collect()
+
+
+async def test_a_peer_that_never_greets_times_out() -> None:
+    async def say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(say_nothing, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        client = AMIClient("127.0.0.1", port, "ivr", "s3cret", connect_timeout_s=0.1)
+        with pytest.raises(AMIProtocolError, match=r"sent no AMI greeting within 0\.1 s"):
+            await client.connect()
+        await client.close()
+    finally:
+        server.close()
+        await server.wait_closed()
