@@ -95,9 +95,13 @@ class SimulatedAsterisk:
         dnid: str | None = None,
         rdnis: str | None = None,
         answered: bool = True,
+        variables: dict[str, str] | None = None,
     ) -> CallTrace:
         """One call: connect, send the environment for `request` (the part after agi://host:port/), answer
-        the bot's commands as `caller` behaves (silent when None) until the bot closes the connection."""
+        the bot's commands as `caller` behaves (silent when None) until the bot closes the connection.
+
+        `variables` becomes the channel's variable dict itself (not a copy), so that a simulated PBX that
+        owns the channel sees what the bot sets while the call runs."""
         number = next(self._sequence)
         line = Channel(
             name=channel or f"PJSIP/trunk-{number:08x}",
@@ -110,6 +114,7 @@ class SimulatedAsterisk:
             priority=priority,
             accountcode=accountcode,
             status=ChannelStatus.UP if answered else ChannelStatus.RING,
+            variables=variables if variables is not None else {},
         )
         pairs = environment(
             request,
