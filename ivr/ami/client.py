@@ -282,7 +282,7 @@ class AMIClient:
             on_event=self._hub.publish,
             username=self._username,
         )
-        await connection.login(self._username, self._secret, self._event_mask, self._action_timeout_s)
+        await connection.login(self._secret, self._event_mask, self._action_timeout_s)
         log.info(
             "AMI logged in to %s:%d as %s (events: %s)",
             self._host,

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ivr.ami.errors import (
+    AMIActionError,
     AMIAuthenticationError,
     AMIConnectionError,
     AMIConnectionLost,
@@ -110,21 +111,24 @@ class AMIConnection:
             username=username,
         )
 
-    async def login(self, username: str, secret: str, events: str, timeout_s: float) -> None:
-        fields: dict[str, FieldValue] = {"Username": username, "Secret": secret, "Events": events}
+    async def login(self, secret: str, events: str, timeout_s: float) -> None:
+        user = self._username
+        fields: dict[str, FieldValue] = {"Username": user, "Secret": secret, "Events": events}
         try:
             await self.request("Login", fields, timeout_s=timeout_s)
         except asyncio.CancelledError:
             self.abort(AMIConnectionLost("login cancelled"))
             raise
-        except AMIError as exc:
+        except AMIActionError as exc:
             await self.close()
-            if isinstance(exc, AMIConnectionError | AMITimeout):
-                raise
+            reason = exc.message or "no reason given"
             raise AMIAuthenticationError(
-                f"Asterisk refused the AMI login of user {username!r} ({exc}): check the [{username}] "
-                "section of manager.conf (its secret, and permit/deny for this host's address)"
+                f"Asterisk refused the AMI login of user {user!r} ({reason}): check the [{user}] section "
+                "of manager.conf (its secret, and permit/deny for this host's address)"
             ) from None
+        except AMIError:
+            await self.close()
+            raise
 
     def release_events(self) -> None:
         """Start passing events on. Until then they are held, so that a reconnecting client can announce the
