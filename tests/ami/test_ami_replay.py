@@ -27,6 +27,7 @@ from ivr.ami.permissions import error_for
 from ivr.ami.protocol import parse_message
 
 from .replay import (
+    TRANSCRIPTS,
     Outcome,
     RecordedConnection,
     ReplayServer,
@@ -407,3 +408,30 @@ async def test_replay_server_flags_an_action_that_differs_from_the_recording() -
     await server.close()
     assert len(server.errors) == 1
     assert "client sent" in server.errors[0]
+
+
+# -- ami-during-agi: the AMI view of each recorded AGI call ---------------------------------------------
+
+AGI_CALLS = sorted(path.name for path in (TRANSCRIPTS / "ami-during-agi").glob("ami-for-agi-s*.txt"))
+
+
+@pytest.mark.parametrize("name", AGI_CALLS)
+async def test_agi_calls_seen_through_ami(name: str) -> None:
+    (script,) = load_connections(f"ami-during-agi/{name}").values()
+    recorded = sum(
+        1 for step in script.steps if isinstance(step, Send) and step.message.get("Event") == "AGIExecEnd"
+    )
+    async with replaying(script) as server:
+        client = client_for(server, script)
+        stream = client.events(["AGIExecStart", "AGIExecEnd"])
+        await client.connect()
+        outcomes = await perform(client, script)
+        await client.close()
+        events = drain(await collect(stream))
+    (result,) = outcomes.values()
+    assert originated(result).reason == OriginateReason.ANSWER
+    assert recorded > 0
+    assert [event.name for event in events] == ["AGIExecStart", "AGIExecEnd"] * recorded
+    assert all(event["Privilege"] == "agi,all" for event in events)
+    codes = {event.get_int("ResultCode") for event in events if event.name == "AGIExecEnd"}
+    assert codes <= {200, -1, 510, 511, 520}  # -1: the command saw the hang-up
