@@ -40,6 +40,9 @@ from ivr.ami.protocol import DEFAULT_MAX_MESSAGE_BYTES, FieldValue
 log = logging.getLogger(__name__)
 
 _LOGOFF_TIMEOUT_S = 2.0
+# Asterisk answers a wrong secret about a second late; a shorter wait would turn the refusal into a timeout,
+# which (unlike a refusal) the reconnect loop retries.
+_LOGIN_TIMEOUT_MIN_S = 5.0
 _HANDLER_DRAIN_S = 1.0
 _BACKOFF_JITTER = 0.1  # ±10 %, so that several dialers do not reconnect in lockstep
 # Actions that would silently undo what the client keeps track of.
@@ -282,7 +285,8 @@ class AMIClient:
             on_event=self._hub.publish,
             username=self._username,
         )
-        await connection.login(self._secret, self._event_mask, self._action_timeout_s)
+        login_timeout_s = max(self._action_timeout_s, _LOGIN_TIMEOUT_MIN_S)
+        await connection.login(self._secret, self._event_mask, login_timeout_s)
         log.info(
             "AMI logged in to %s:%d as %s (events: %s)",
             self._host,

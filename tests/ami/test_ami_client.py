@@ -460,3 +460,16 @@ async def test_a_peer_that_never_greets_times_out() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_late_login_refusal_is_a_refusal_even_with_a_short_action_timeout() -> None:
+    async def slow_refusal(peer: Peer) -> None:
+        login = await peer.expect("Login")
+        await asyncio.sleep(0.3)  # Asterisk takes about a second
+        peer.reply(login, "Error", ("Message", "Authentication failed"))
+
+    async with FakeAsterisk(slow_refusal) as server:
+        client = client_of(server, action_timeout_s=0.1)
+        with pytest.raises(AMIAuthenticationError, match="Authentication failed"):
+            await client.connect()
+        await client.close()
