@@ -141,7 +141,7 @@ async def hangup(session: AmiSession, message: Message) -> bool:
 async def core_show_channels(session: AmiSession, message: Message) -> bool:
     session.reply(message, "Success", "Channels will follow", list_flag="start")
     action_id = [("ActionID", message.action_id)] if message.action_id else []
-    channels = sorted(session.core.channels, key=lambda c: c.created_at, reverse=True)
+    channels = sorted(session.core.channels, key=lambda c: c.sequence, reverse=True)
     now = session.core.clock.now()
     for channel in channels:
         seconds = int(now - channel.created_at)

@@ -91,6 +91,12 @@ class PbxChannel:
             (f"{prefix}Linkedid", self.linkedid),
         ]
 
+    @property
+    def sequence(self) -> int:
+        """The creation order: the counter part of the uniqueid."""
+        counter = self.uniqueid.rpartition(".")[2]
+        return int(counter) if counter.isdigit() else 0
+
     def variable(self, name: str) -> str | None:
         """A channel variable or one of the built-ins GetVar reads (None when unset)."""
         if name in self.variables:

@@ -17,10 +17,36 @@ def run_cli(core: AsteriskCore, command: str) -> tuple[bool, list[str]]:
         return True, [VERSION_LINE]
     if lowered[:2] == ["queue", "show"] and len(words) <= 3:
         return True, _queue_show(core, words[2] if len(words) == 3 else None)
-    suggestion = words[0] if words else ""
+    suggestion = " ".join(_closest(words))
     return False, [
         f"No such command '{command}' (type 'core show help {suggestion}' for other possible commands)"
     ]
+
+
+KNOWN_COMMANDS = (("core", "show", "version"), ("core", "show", "help"), ("queue", "show"))
+
+
+def _closest(words: list[str]) -> list[str]:
+    """cli.c's find_best: the leading words that still lead to some command, and the first that does not.
+    A single word always does (Asterisk has the one-word command "!" that a last word may stand for)."""
+    taken: list[str] = []
+    for word in words:
+        taken.append(word)
+        if not _leads_somewhere(taken):
+            break
+    return taken
+
+
+def _leads_somewhere(prefix: list[str]) -> bool:
+    if len(prefix) == 1:
+        return True
+    *leading, last = [word.lower() for word in prefix]
+    for command in KNOWN_COMMANDS:
+        if len(command) < len(prefix) or list(command[: len(leading)]) != leading:
+            continue
+        if command[len(leading)] == last or len(command) == len(prefix):
+            return True
+    return False
 
 
 def _queue_show(core: AsteriskCore, name: str | None) -> list[str]:

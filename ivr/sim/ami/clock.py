@@ -63,8 +63,9 @@ class PbxClock:
         return self.epoch_origin + self.now()
 
     def epoch_seconds(self) -> int:
-        """time(NULL): what app_queue subtracts for hold, talk and abandon times."""
-        return int(self.epoch())
+        """time(NULL): what app_queue subtracts for hold, talk and abandon times (rounded to the
+        microsecond first, so that float sums like 0.1 + 2.9 do not fall a second short)."""
+        return int(round(self.epoch(), 6))
 
     def call_at(self, when: float, step: Step, *, order: int = 0) -> Timer:
         timer = Timer(max(when, self.now()), order, next(self._sequence), step)

@@ -111,6 +111,7 @@ class OriginateCall:
         self.rang = True
         if self.leg.far is not None:
             self.leg.far.priority = 2
+            self.leg.far.application = "Wait"
         self.telephony.set_state(self.leg.near, ChannelState.RINGING)
         self.bus.dial_event("DialState", None, self.leg.near, ("DialStatus", "RINGING"))
         self.bus.device_state(self.leg.device, "INUSE")
@@ -120,10 +121,16 @@ class OriginateCall:
         assert leg is not None
         leg.cancel_timers()
         if leg.far is not None:
-            leg.far.priority = 4 if self.rang else 2
+            leg.far.priority = 3 if self.rang else 1
             self.telephony.set_state(leg.far, ChannelState.UP)
         self.telephony.set_state(leg.near, ChannelState.UP)
         self.bus.dial_event("DialEnd", None, leg.near, ("DialStatus", "ANSWER"))
+        if leg.far is not None:
+            leg.far.priority += 1
+            leg.far.application = "Wait"
+            leg.far.application_data = (
+                "" if callee.hangs_up_after_s is None else f"{callee.hangs_up_after_s:g}"
+            )
         if not self.rang:
             self.bus.device_state(leg.device, "INUSE")
         self._report(True, REASON_ANSWERED)
@@ -169,8 +176,10 @@ class OriginateCall:
             self.bus.hangup_request(leg.far, soft=False, cause=0)
             self.bus.hangup_request(leg.far, soft=True, cause=16)
             self._report(False, reason)
-            self.telephony.hangup(leg.far, cause)
-            self.telephony.hangup(leg.near, 0)
+            # the recorded order of the two Hangup events differs between busy and congestion
+            first, second = ((leg.near, 0), (leg.far, cause)) if busy else ((leg.far, cause), (leg.near, 0))
+            self.telephony.hangup(*first)
+            self.telephony.hangup(*second)
         self.telephony.drop(leg)
 
     def _no_answer(self) -> None:

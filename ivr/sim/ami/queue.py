@@ -402,12 +402,18 @@ class CallQueue:
             ("Interface", member.interface),
             ("MemberName", member.name),
         ]
+        # The recorded DialBegin shows the member channel as it was before the call started on it, while
+        # AgentCalled, published first, already shows it after (Asterisk's cached snapshots).
+        before_call = leg.near.snapshot("Dest")
+        if target.is_local:
+            leg.near.exten = "s"
+        leg.near.connected_num, leg.near.connected_name = callerid.number, callerid.name
         dial("AgentCalled", caller, leg.near, *member_fields, category=Perm.AGENT)
-        dial("DialBegin", caller, leg.near, ("DialString", member.interface))
+        self.bus.publish("DialBegin", [*caller.snapshot(), *before_call, ("DialString", member.interface)])
         if leg.far is not None:
             leg.far.priority = 2
         self.telephony.set_state(leg.near, ChannelState.RINGING)
-        self.telephony.set_connected(leg.near, callerid)
+        self.bus.channel_event("NewConnectedLine", leg.near)
         dial("DialState", caller, leg.near, ("DialStatus", "RINGING"))
         self.bus.device_state(leg.device, "INUSE")
         self._set_status(member, MemberStatus.INUSE)
@@ -418,6 +424,10 @@ class CallQueue:
             timeout = self.config.member_timeout_s
             attempt.timers.append(self.clock.call_later(timeout, lambda: self._ring_no_answer(call, attempt)))
         return attempt
+
+    def _seconds_since(self, moment: float) -> int:
+        """Whole seconds of model time since `moment` (app_queue divides milliseconds by 1000)."""
+        return int(round(self.clock.now() - moment, 6))
 
     def _end_attempt_channels(
         self, call: QueueCall, attempt: Attempt, status: str, dial_ends: int = 1
@@ -440,7 +450,7 @@ class CallQueue:
         self._set_status(attempt.member, MemberStatus.NOT_INUSE)
 
     def _ring_no_answer(self, call: QueueCall, attempt: Attempt) -> None:
-        ring_time = int(self.clock.now() - attempt.started)
+        ring_time = self._seconds_since(attempt.started)
         self.bus.dial_event(
             "AgentRingNoAnswer",
             call.channel,
@@ -462,10 +472,12 @@ class CallQueue:
         """The member answers: the others stop ringing, the caller leaves the queue and is bridged."""
         member, leg = attempt.member, attempt.leg
         if leg.far is not None:
-            leg.far.priority = 4
+            leg.far.priority = 3
             self.telephony.set_state(leg.far, ChannelState.UP)
         self.telephony.set_state(leg.near, ChannelState.UP)
         self.bus.dial_event("DialEnd", call.channel, leg.near, ("DialStatus", "ANSWER"))
+        if leg.far is not None:
+            leg.far.priority = 4
         for other in [a for a in call.attempts if a is not attempt]:
             self._end_attempt_channels(call, other, "CANCEL")
             self._release_attempt(other)
@@ -486,7 +498,7 @@ class CallQueue:
             ("Interface", member.interface),
             ("MemberName", member.name),
             ("HoldTime", str(held)),
-            ("RingTime", str(int(self.clock.now() - attempt.started))),
+            ("RingTime", str(self._seconds_since(attempt.started))),
             category=Perm.AGENT,
         )
         member.call_started = self.clock.epoch_seconds()
@@ -551,6 +563,7 @@ class CallQueue:
             timer.cancel()
         leg = attempt.leg
         if leg.far is not None:
+            leg.far.priority += 1
             self.bus.hangup_request(leg.far, soft=True, cause=16)
         self.bus.hangup_request(leg.near, soft=False, cause=16)
         self._complete(call, attempt, "agent")
