@@ -24,7 +24,9 @@ import numpy as np
 from ivr.queueing.handling import FloatArray, HandlingStats
 from ivr.queueing.snapshot import MemberState, QueueSnapshot
 
-DEFAULT_SAMPLES = 256
+DEFAULT_SAMPLES = 128
+# Deeper places are run forward to this one, then the rest of the queue drains as a fluid (`_fluid_drain`).
+SIMULATED_POSITIONS = 32
 DEFAULT_SEED = 20_260_302
 LOW_QUANTILE, HIGH_QUANTILE = 0.1, 0.9
 _MIN_CONDITIONAL_SAMPLES = 3  # fewer recorded calls than this outlast the elapsed time: use the tail model
@@ -61,6 +63,7 @@ def estimate_wait(
     *,
     samples: int = DEFAULT_SAMPLES,
     seed: int = DEFAULT_SEED,
+    simulated_positions: int = SIMULATED_POSITIONS,
 ) -> WaitEstimate:
     """The wait of the caller at `position` (1 = next), at epoch time `now`."""
     _check_position(position)
@@ -69,15 +72,18 @@ def estimate_wait(
         return NO_AGENTS
     if position <= sum(1 for member in staffed if not member.busy):
         return WaitEstimate(0.0, 0.0, 0.0, EstimateMethod.FREE_AGENT)
-    service_rng, patience_rng, pause_rng = (np.random.default_rng([seed, stream]) for stream in (0, 1, 2))
+    service_rng, patience_rng, pause_rng = (np.random.default_rng(seed + stream) for stream in (0, 1, 2))
     sampler = _HandlingSampler(stats.handling_samples)
     servers = snapshot.logged_in
     next_free = _first_free(servers, now, sampler, stats.pause_mean_s, service_rng, samples)
     wrapup = np.array([member.wrapup_s for member in servers])
-    shape = (position, samples)
+    simulated = min(position, max(1, simulated_positions))
+    shape = (simulated, samples)
     occupied = sampler.fresh(service_rng.random(shape)) + _pauses_after_calls(stats, pause_rng, shape)
-    patience = patience_rng.exponential(stats.patience_mean_s, (position - 1, samples))
+    patience = patience_rng.exponential(stats.patience_mean_s, (simulated - 1, samples))
     waits = _simulated_waits(next_free, wrapup, occupied, patience)
+    if position > simulated:
+        waits += _fluid_drain(waits, position - simulated, len(servers), float(wrapup.mean()), stats)
     waits.sort()
     return WaitEstimate(
         seconds=_sorted_quantile(waits, 0.5),
@@ -128,8 +134,11 @@ def _first_free(
 
 
 def _pauses_after_calls(stats: HandlingStats, rng: np.random.Generator, shape: tuple[int, int]) -> FloatArray:
-    lengths = rng.exponential(stats.pause_mean_s, shape)
-    taken: FloatArray = np.where(rng.random(shape) < stats.pauses_per_call, lengths, 0.0)
+    """Per release, the pause its agent takes after the call (mostly none)."""
+    releases, samples = shape
+    draws = rng.random((releases, 2, samples))  # one block per release, whatever the number of releases
+    chance, length = draws[:, 0], draws[:, 1]
+    taken: FloatArray = np.where(chance < stats.pauses_per_call, -stats.pause_mean_s * np.log1p(-length), 0.0)
     return taken
 
 
@@ -140,20 +149,42 @@ def _simulated_waits(
 
     Callers ahead may hang up meanwhile.
     """
-    count = next_free.shape[0]
-    rows = np.arange(count)
+    count, servers = next_free.shape
+    flat = next_free.reshape(-1)  # flat take/put: much cheaper than 2-D fancy indexing, per step
+    row_starts = np.arange(count) * servers
+    with_wrapup = bool(wrapup.any())
     releases = np.empty_like(occupied)
     for step, busy_for in enumerate(occupied):
         server = next_free.argmin(axis=1)
-        free_at = next_free[rows, server]
+        index = row_starts + server
+        free_at = flat.take(index)
         releases[step] = free_at
-        next_free[rows, server] = free_at + busy_for + wrapup[server]
+        flat.put(index, free_at + busy_for + (wrapup[server] if with_wrapup else 0.0))
     # FIFO: a caller ahead still there at the next release takes it; one who hung up frees no agent.
+    by_sample = releases.T.reshape(-1)
+    release_starts = np.arange(count) * len(releases)
     slot = np.zeros(count, dtype=np.intp)
     for ahead in patience:
-        slot += ahead > releases[slot, rows]
-    waits: FloatArray = releases[slot, rows]
+        slot += ahead > by_sample.take(release_starts + slot)
+    waits: FloatArray = by_sample.take(release_starts + slot)
     return waits
+
+
+def _fluid_drain(
+    reached_at: FloatArray, beyond: int, servers: int, wrapup_s: float, stats: HandlingStats
+) -> FloatArray:
+    """Time for `beyond` more callers ahead to be served or hang up, after the simulated depth.
+
+    Those callers were waiting all along, so a share exp(-t/patience) of them is still there at `reached_at`;
+    the rest drains at the agents' rate mu while each hangs up at rate 1/patience: dq/dt = -mu - q/patience,
+    which empties q in patience * ln(1 + q / (mu * patience)).
+    """
+    patience = stats.patience_mean_s
+    cycle = float(stats.handling_samples.mean()) + wrapup_s + stats.pauses_per_call * stats.pause_mean_s
+    rate = servers / cycle
+    still_there = beyond * np.exp(-reached_at / patience)
+    drain: FloatArray = patience * np.log1p(still_there / (rate * patience))
+    return drain
 
 
 def _sorted_quantile(values: FloatArray, q: float) -> float:

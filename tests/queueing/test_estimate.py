@@ -8,7 +8,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from ivr.queueing.estimate import EstimateMethod, estimate_wait, naive_estimate
+from ivr.queueing.estimate import SIMULATED_POSITIONS, EstimateMethod, estimate_wait, naive_estimate
 from ivr.queueing.handling import HandlingStats
 from ivr.queueing.snapshot import DeviceStatus
 
@@ -74,6 +74,27 @@ def test_nobody_logged_in_is_no_agents_too() -> None:
     assert estimate_wait(state, 1, HandlingStats.from_prior("q"), NOW).method is EstimateMethod.NO_AGENTS
 
 
+def test_places_deeper_than_the_simulated_depth_drain_at_the_agents_rate() -> None:
+    state = snapshot(member("anna", busy_since=NOW - 200), member("bo", busy_since=NOW - 100), waiting=199)
+    stats = fixed_stats([300.0] * 50)
+
+    deep = estimate_wait(state, 200, stats, NOW)
+
+    # releases at 100, 200, 400, 500, ...: the 200th, 100 rounds of the two agents, at 200 + 99 * 300
+    assert SIMULATED_POSITIONS < 200
+    assert deep.seconds == pytest.approx(200 + 99 * 300)
+
+
+def test_deep_places_with_impatient_callers_ahead_wait_far_less() -> None:
+    state = snapshot(member("anna", busy_since=NOW - 200), member("bo", busy_since=NOW - 100), waiting=199)
+    patient = estimate_wait(state, 200, fixed_stats([300.0] * 50), NOW)
+    impatient = estimate_wait(state, 200, fixed_stats([300.0] * 50, patience_mean_s=600.0), NOW)
+
+    assert patient.seconds is not None
+    assert impatient.seconds is not None
+    assert impatient.seconds < 0.2 * patient.seconds
+
+
 def test_with_a_long_tail_a_call_already_long_is_likely_to_go_on_longer() -> None:
     stats = long_tailed_stats()
     fresh = estimate_wait(snapshot(member("anna", busy_since=NOW - 60)), 1, stats, NOW)
@@ -119,11 +140,13 @@ def test_estimate_never_decreases_with_the_position() -> None:
         member("bo", busy_since=NOW - 20),
         member("cecilia", in_call=True),
         member("david", paused=True),
-        waiting=12,
+        waiting=SIMULATED_POSITIONS + 20,
     )
     stats = HandlingStats.from_prior("kontaktcenter")
 
-    estimates = [estimate_wait(state, position, stats, NOW) for position in range(1, 14)]
+    estimates = [
+        estimate_wait(state, position, stats, NOW) for position in range(1, SIMULATED_POSITIONS + 20)
+    ]
 
     for name in ("seconds", "low", "high"):
         values = [getattr(e, name) for e in estimates]
