@@ -446,9 +446,13 @@ async def test_close_while_reconnecting_mid_login_leaves_nothing_behind() -> Non
 
 
 async def test_a_peer_that_never_greets_times_out() -> None:
+    hung_up = asyncio.Event()
+
     async def say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read()
         writer.close()
+        await writer.wait_closed()
+        hung_up.set()
 
     server = await asyncio.start_server(say_nothing, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -457,6 +461,7 @@ async def test_a_peer_that_never_greets_times_out() -> None:
         with pytest.raises(AMIProtocolError, match=r"sent no AMI greeting within 0\.1 s"):
             await client.connect()
         await client.close()
+        await asyncio.wait_for(hung_up.wait(), 5.0)  # the client's socket is gone: its peer saw the end
     finally:
         server.close()
         await server.wait_closed()
