@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from ivr.sim.ami import AmiEvent, SimulatedPBX
@@ -50,7 +50,19 @@ class Recorder:
 
     def __init__(self, pbx: SimulatedPBX) -> None:
         self.events: list[AmiEvent] = []
-        pbx.subscribe(self.events.append)
+        self._changed = asyncio.Event()
+        pbx.subscribe(self._add)
+
+    def _add(self, event: AmiEvent) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    async def wait_for(self, condition: Callable[[], object]) -> None:
+        """Until `condition` holds after some event (real time, at most a few seconds)."""
+        async with asyncio.timeout(5.0):
+            while not condition():
+                self._changed.clear()
+                await self._changed.wait()
 
     def named(self, name: str) -> list[AmiEvent]:
         return [event for event in self.events if event.name == name]

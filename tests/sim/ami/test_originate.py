@@ -9,8 +9,8 @@ from ivr.sim.ami import (
     Agent,
     Answers,
     Busy,
-    CallerId,
     Callee,
+    CallerId,
     Congestion,
     Fixed,
     Hold,
@@ -71,7 +71,8 @@ async def test_a_callback_answers_joins_ahead_and_is_served_by_the_next_free_age
         served = [e["Channel"] for e in dialer.events("AgentConnect")]
         assert queued["Message"] == "Originate successfully queued"
         assert (response["ActionID"], response["Response"], response["Reason"]) == ("cb-1", "Success", "4")
-        assert channel.startswith(f"Local/{NUMBER}@callback-out-") and channel.endswith(";1")
+        assert channel.startswith(f"Local/{NUMBER}@callback-out-")
+        assert channel.endswith(";1")
         assert response["Uniqueid"] == join["Uniqueid"]
         assert (join["Position"], join["Count"]) == ("1", "2")
         assert served[0] == channel
