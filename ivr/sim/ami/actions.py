@@ -7,13 +7,15 @@ import re
 
 from ivr.sim.ami.channels import DialTarget
 from ivr.sim.ami.cli import run_cli
+from ivr.sim.ami.members import Member
 from ivr.sim.ami.originate import OriginateRequest, OriginateResult
 from ivr.sim.ami.permissions import Perm, event_mask, may_originate_application, privilege_text
-from ivr.sim.ami.queue import CallQueue
+from ivr.sim.ami.queue import CallQueue, QueueCall
 from ivr.sim.ami.session import AmiSession, Handler
 from ivr.sim.ami.telephony import CallerId
 from ivr.sim.ami.wire import Field, Message
 
+DEFAULT_ORIGINATE_TIMEOUT_MS = 30000
 AUTH_FAILURE_DELAY_S = 1.0
 """action_login sleeps a second before "Authentication failed" (then the session ends)."""
 _TRUE = {"yes", "true", "y", "t", "1", "on"}
@@ -174,46 +176,48 @@ async def queue_status(session: AmiSession, message: Message) -> bool:
     session.reply(message, "Success", "Queue status will follow", list_flag="start")
     action_id = [("ActionID", message.action_id)] if message.action_id else []
     member_filter = message.get("Member")
-    now = session.core.clock.epoch_seconds()
-    items = 0
+    items: list[list[Field]] = []
     for queue in _matching_queues(session, message.get("Queue")):
-        session.send([("Event", "QueueParams"), *_queue_params(queue), *action_id])
-        items += 1
+        items.append([("Event", "QueueParams"), *_queue_params(queue)])
         for member in queue.members:
-            if member_filter and member_filter not in (member.interface, member.name):
-                continue
-            blob = dict(member.blob(queue.name))
-            fields: list[Field] = [
-                ("Queue", queue.name),
-                ("Name", member.name),
-                ("Location", member.interface),
-                *[(key, blob[key]) for key in ("StateInterface", "Membership", "Penalty", "CallsTaken")],
-                *[(key, blob[key]) for key in ("LastCall", "LastPause", "LoginTime", "InCall", "Status")],
-                *[(key, blob[key]) for key in ("Paused", "PausedReason", "Wrapuptime")],
-            ]
-            session.send([("Event", "QueueMember"), *fields, *action_id])
-            items += 1
+            if not member_filter or member_filter in (member.interface, member.name):
+                items.append([("Event", "QueueMember"), *_queue_member(queue, member)])
+        now = session.core.clock.epoch_seconds()
         for position, entry in enumerate(queue.entries, start=1):
-            channel = entry.channel
-            session.send(
-                [
-                    ("Event", "QueueEntry"),
-                    ("Queue", queue.name),
-                    ("Position", str(position)),
-                    ("Channel", channel.name),
-                    ("Uniqueid", channel.uniqueid),
-                    ("CallerIDNum", channel.callerid_num or "unknown"),
-                    ("CallerIDName", channel.callerid_name or "unknown"),
-                    ("ConnectedLineNum", channel.connected_num or "unknown"),
-                    ("ConnectedLineName", channel.connected_name or "unknown"),
-                    ("Wait", str(now - entry.joined_at)),
-                    ("Priority", str(entry.priority)),
-                    *action_id,
-                ]
-            )
-            items += 1
-    _list_complete(session, message, "QueueStatusComplete", items)
+            items.append([("Event", "QueueEntry"), *_queue_entry(queue, position, entry, now)])
+    for item in items:
+        session.send([*item, *action_id])
+    _list_complete(session, message, "QueueStatusComplete", len(items))
     return False
+
+
+def _queue_member(queue: CallQueue, member: Member) -> list[Field]:
+    """QueueMember: the member blob under QueueStatus's own names for the first fields."""
+    blob = dict(member.blob(queue.name))
+    names = ("StateInterface", "Membership", "Penalty", "CallsTaken", "LastCall", "LastPause", "LoginTime")
+    more = ("InCall", "Status", "Paused", "PausedReason", "Wrapuptime")
+    return [
+        ("Queue", queue.name),
+        ("Name", member.name),
+        ("Location", member.interface),
+        *[(name, blob[name]) for name in (*names, *more)],
+    ]
+
+
+def _queue_entry(queue: CallQueue, position: int, entry: QueueCall, now: int) -> list[Field]:
+    channel = entry.channel
+    return [
+        ("Queue", queue.name),
+        ("Position", str(position)),
+        ("Channel", channel.name),
+        ("Uniqueid", channel.uniqueid),
+        ("CallerIDNum", channel.callerid_num or "unknown"),
+        ("CallerIDName", channel.callerid_name or "unknown"),
+        ("ConnectedLineNum", channel.connected_num or "unknown"),
+        ("ConnectedLineName", channel.connected_name or "unknown"),
+        ("Wait", str(now - entry.joined_at)),
+        ("Priority", str(entry.priority)),
+    ]
 
 
 def _queue_params(queue: CallQueue) -> list[Field]:
@@ -324,46 +328,51 @@ async def originate(session: AmiSession, message: Message) -> bool:
 
 
 def _originate_request(session: AmiSession, message: Message) -> OriginateRequest | None:
-    """The checks action_originate makes before it dials, in its order; None after an error reply."""
-    dial, context, exten = message.get("Channel"), message.get("Context"), message.get("Exten")
-    priority_text, timeout_text = message.get("Priority").strip(), message.get("Timeout").strip()
-    application, data = message.get("Application"), message.get("Data")
-    error = None
-    if not dial:
-        error = "Channel not specified"
-    elif priority_text and not priority_text.lstrip("-").isdigit():
-        error = "Invalid priority"
-    elif timeout_text and not timeout_text.lstrip("-").isdigit():
-        error = "Invalid timeout"
-    elif DialTarget.parse(dial) is None:
-        error = "Invalid channel"
-    elif application and not may_originate_application(application, data, session.write_mask):
-        error = "Originate Access Forbidden: app or data blacklisted"
-    priority = int(priority_text) if priority_text and error is None else 0
-    if error is None and exten and context and priority and not session.core.dialplan.has_context(context):
-        error = "Extension does not exist."
+    """The request, or None after the error reply action_originate gives before it dials."""
+    error = _originate_error(session, message)
     if error is not None:
         session.reply(message, "Error", error)
         return None
+    priority, timeout = message.get("Priority").strip(), message.get("Timeout").strip()
     variables = [
-        tuple(pair.split("=", 1))
+        (name, value)
         for header in message.get_all("Variable")
-        for pair in header.split(",")
-        if "=" in pair
+        for name, equals, value in [pair.partition("=") for pair in header.split(",")]
+        if equals
     ]
     return OriginateRequest(
-        dial=dial,
-        context=context,
-        exten=exten,
-        priority=priority,
-        application=application,
-        data=data,
+        dial=message.get("Channel"),
+        context=message.get("Context"),
+        exten=message.get("Exten"),
+        priority=int(priority) if priority else 0,
+        application=message.get("Application"),
+        data=message.get("Data"),
         callerid=parse_callerid(message.get("CallerID")),
-        timeout_s=(int(timeout_text) if timeout_text else 30000) / 1000,
-        variables=tuple((name, value) for name, value in variables),
+        timeout_s=(int(timeout) if timeout else DEFAULT_ORIGINATE_TIMEOUT_MS) / 1000,
+        variables=tuple(variables),
         channel_id=message.get("ChannelId"),
         other_channel_id=message.get("OtherChannelId"),
     )
+
+
+def _originate_error(session: AmiSession, message: Message) -> str | None:
+    """action_originate's checks, in its order."""
+    dial, context, exten = message.get("Channel"), message.get("Context"), message.get("Exten")
+    priority, timeout = message.get("Priority").strip(), message.get("Timeout").strip()
+    application = message.get("Application")
+    if not dial:
+        return "Channel not specified"
+    if priority and not priority.lstrip("-").isdigit():
+        return "Invalid priority"
+    if timeout and not timeout.lstrip("-").isdigit():
+        return "Invalid timeout"
+    if DialTarget.parse(dial) is None:
+        return "Invalid channel"
+    if application and not may_originate_application(application, message.get("Data"), session.write_mask):
+        return "Originate Access Forbidden: app or data blacklisted"
+    if exten and context and priority and int(priority) and not session.core.dialplan.has_context(context):
+        return "Extension does not exist."
+    return None
 
 
 def _originate_response(

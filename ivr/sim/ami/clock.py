@@ -87,10 +87,6 @@ class PbxClock:
         self.call_later(seconds, wake)
         return future
 
-    @property
-    def pending(self) -> int:
-        return sum(1 for timer in self._timers if not timer.cancelled)
-
     def next_due(self) -> float | None:
         self._drop_cancelled()
         return self._timers[0].when if self._timers else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -96,7 +95,6 @@ class QueueCall:
     connected: Attempt | None = None
     bridge_id: str = ""
     check_timer: Timer | None = None
-    on_done: Callable[[QueueCall], None] | None = None
 
     @property
     def channel(self) -> PbxChannel:
@@ -596,8 +594,6 @@ class CallQueue:
         call.leg.activity = None
         if call.check_timer is not None:
             call.check_timer.cancel()
-        if call.on_done is not None:
-            call.on_done(call)
         self.telephony.end_from_near(call.leg)
 
     # --- the caller hangs up -----------------------------------------------------------------------------
@@ -616,8 +612,6 @@ class CallQueue:
                     self._end_attempt_channels(call, attempt, "CANCEL", dial_ends=2)
             self._record_abandoned(call)
             self._leave(call)
-        if call.on_done is not None:
-            call.on_done(call)
 
     def caller_gone(self, call: QueueCall) -> None:
         """After the caller's channel is gone: the agent's side follows."""

@@ -26,10 +26,6 @@ class AmiServer:
             raise RuntimeError("the AMI server is not listening")
         return int(self._server.sockets[0].getsockname()[1])
 
-    @property
-    def connections(self) -> int:
-        return len(self._sessions)
-
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on host:port (0: any free port, see `port`)."""
         self._server = await asyncio.start_server(self._accept, host, port, limit=MAX_LINE_BYTES)

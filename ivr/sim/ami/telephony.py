@@ -48,7 +48,6 @@ class Leg:
     device: str
     activity: Activity | None = None
     timers: list[Timer] = field(default_factory=list)
-    on_end: list[Callable[[Leg], None]] = field(default_factory=list)
     on_hangup: Callable[[], None] | None = None
     """Who handles a Hangup action on this leg's channels instead of the usual sequences (queue members)."""
     ended: bool = False
@@ -256,9 +255,6 @@ class Telephony:
             self._legs.pop(channel.uniqueid, None)
         if leg.device:
             self.bus.device_state(leg.device, device_state)
-        for callback in leg.on_end:
-            callback(leg)
-        leg.on_end.clear()
 
     def _local_bridge(self, leg: Leg, target: DialTarget) -> None:
         assert leg.far is not None
