@@ -60,9 +60,13 @@ class SimulatedPBX:
         """Every event the PBX publishes, whatever the AMI sessions' masks (returns the unsubscribe)."""
         return self.core.bus.subscribe(listener)
 
+    def start(self) -> None:
+        """In real time (time_scale > 0), start the clock's driver; `start_ami` does it too."""
+        self.clock.start()
+
     async def start_ami(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Start the AMI server (and, in real time, the clock); returns the port it listens on."""
-        self.clock.start()
+        self.start()
         await self.ami.start(host, port)
         return self.ami.port
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ivr.sim.ami import Answers, Hold, SimulatedPBX
-from ivr.sim.ami.wire import BANNER
+from ivr.sim.ami.wire import BANNER, MAX_LINE_BYTES
 
 from .helpers import ADMIN, LIMITED, client, logged_in, running, settle
 
@@ -224,3 +224,12 @@ async def test_originate_checks_its_arguments_in_asterisks_order() -> None:
             response = dict(await connection.action(("Action", "Originate"), *fields))
             assert (response["Response"], response["Message"]) == ("Error", message)
         await connection.close()
+
+
+async def test_a_line_longer_than_the_limit_ends_the_session() -> None:
+    async with running(pbx_with_a_party()) as port:
+        connection = await client(port)
+        connection.send([("Action", "Ping"), ("ActionID", "x" * (MAX_LINE_BYTES + 10))])
+        await connection.wait_closed()
+
+        assert connection.responses == 0
