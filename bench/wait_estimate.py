@@ -131,6 +131,7 @@ class Agent:
     busy_since: float | None = None  # answer time of the current call
     caller: Caller | None = None
     paused: bool = False
+    paused_at: float = 0.0  # LastPause
     break_due_s: float = 0.0  # a break asked for during a call, to start when it ends
     idle_since: float = 0.0
 
@@ -269,6 +270,7 @@ class QueueDay:
         elif kind == "break" and isinstance(payload, tuple):
             self._start_break(at, *payload)
         elif kind == "break_end" and isinstance(payload, Agent):
+            self._learner.record_pause(at - payload.paused_at, at)  # QueueMemberPause, Paused: 0
             payload.paused = False
             payload.idle_since = at
             self._dispatch(at)
@@ -329,6 +331,7 @@ class QueueDay:
                 "InCall": "1" if agent.busy_since is not None else "0",
                 "Status": "2" if agent.busy_since is not None else "1",
                 "Paused": "1" if agent.paused else "0",
+                "LastPause": str(int(agent.paused_at)),
                 "Wrapuptime": "0",
             }
             for agent in self._agents
@@ -386,6 +389,7 @@ class QueueDay:
             agent.break_due_s += duration
             return
         agent.paused = True
+        agent.paused_at = now
         if agent.busy_since is None:
             self._schedule(now + duration, "break_end", agent)
         else:

@@ -5,8 +5,9 @@ Ours runs the queue forward from the live snapshot a few hundred times (a small 
 - a busy member's call ends after a remaining time drawn from the learned handling times *longer than the
   call has already lasted* (when `busy_since` is known), else from the residual of a call caught at a random
   moment (length-biased); wrap-up time is added after every call;
-- a paused member comes back after the learned (exponential) pause length, and after each call a member
-  pauses with the learned chance: breaks come and go while the caller waits;
+- a paused member comes back after a pause length drawn from the learned ones *longer than the pause has
+  lasted so far* (`LastPause`), and after each call a member pauses with the learned chance: breaks come and
+  go while the caller waits;
 - each time a server frees, it takes the next caller still waiting and starts a fresh handling time;
 - callers ahead of ours hang up with the learned (exponential) patience, which moves ours forward.
 The announced value is the median of the simulated waits (the value that minimises the absolute error),
@@ -73,13 +74,16 @@ def estimate_wait(
     if position <= sum(1 for member in staffed if not member.busy):
         return WaitEstimate(0.0, 0.0, 0.0, EstimateMethod.FREE_AGENT)
     service_rng, patience_rng, pause_rng = (np.random.default_rng(seed + stream) for stream in (0, 1, 2))
-    sampler = _HandlingSampler(stats.handling_samples)
+    sampler = _DurationSampler(stats.handling_samples)
+    pauses = _DurationSampler(stats.pause_samples)
     servers = snapshot.logged_in
-    next_free = _first_free(servers, now, sampler, stats.pause_mean_s, service_rng, samples)
+    next_free = _first_free(servers, now, sampler, pauses, service_rng, samples)
     wrapup = np.array([member.wrapup_s for member in servers])
     simulated = min(position, max(1, simulated_positions))
     shape = (simulated, samples)
-    occupied = sampler.fresh(service_rng.random(shape)) + _pauses_after_calls(stats, pause_rng, shape)
+    occupied = sampler.fresh(service_rng.random(shape)) + _pauses_after_calls(
+        pauses, stats.pauses_per_call, pause_rng, shape
+    )
     patience = patience_rng.exponential(stats.patience_mean_s, (simulated - 1, samples))
     waits = _simulated_waits(next_free, wrapup, occupied, patience)
     if position > simulated:
@@ -111,8 +115,8 @@ def _check_position(position: int) -> None:
 def _first_free(
     servers: tuple[MemberState, ...],
     now: float,
-    sampler: _HandlingSampler,
-    pause_mean_s: float,
+    sampler: _DurationSampler,
+    pauses: _DurationSampler,
     rng: np.random.Generator,
     samples: int,
 ) -> FloatArray:
@@ -128,17 +132,29 @@ def _first_free(
         next_free[:, unknown_age] = sampler.residual_of_unknown_age(rng.random(shape), rng.random(shape))
     busy = [i for i, member in enumerate(servers) if member.busy]
     next_free[:, busy] += np.array([servers[i].wrapup_s for i in busy])
-    paused = [i for i, member in enumerate(servers) if member.paused]
-    next_free[:, paused] += rng.exponential(pause_mean_s, (samples, len(paused)))
+    for i, member in enumerate(servers):
+        if member.paused:  # back when both the call (if any) and the pause are over
+            next_free[:, i] = np.maximum(
+                next_free[:, i], _remaining(pauses, member.paused_since, now, rng, samples)
+            )
     return next_free
 
 
-def _pauses_after_calls(stats: HandlingStats, rng: np.random.Generator, shape: tuple[int, int]) -> FloatArray:
+def _remaining(
+    durations: _DurationSampler, since: float | None, now: float, rng: np.random.Generator, samples: int
+) -> FloatArray:
+    if since is None:
+        return durations.residual_of_unknown_age(rng.random(samples), rng.random(samples))
+    return durations.residual_after(np.array([max(0.0, now - since)]), rng.random((samples, 1)))[:, 0]
+
+
+def _pauses_after_calls(
+    pauses: _DurationSampler, chance: float, rng: np.random.Generator, shape: tuple[int, int]
+) -> FloatArray:
     """Per release, the pause its agent takes after the call (mostly none)."""
     releases, samples = shape
     draws = rng.random((releases, 2, samples))  # one block per release, whatever the number of releases
-    chance, length = draws[:, 0], draws[:, 1]
-    taken: FloatArray = np.where(chance < stats.pauses_per_call, -stats.pause_mean_s * np.log1p(-length), 0.0)
+    taken: FloatArray = np.where(draws[:, 0] < chance, pauses.fresh(draws[:, 1]), 0.0)
     return taken
 
 
@@ -191,15 +207,15 @@ def _sorted_quantile(values: FloatArray, q: float) -> float:
     return float(values[min(len(values) - 1, int(q * len(values)))])
 
 
-class _HandlingSampler:
-    """Draws handling times from the learned sample (bootstrap), fresh or conditioned on elapsed time."""
+class _DurationSampler:
+    """Draws durations (calls, pauses) from a learned sample (bootstrap), fresh or given the time elapsed."""
 
-    def __init__(self, handling_samples: FloatArray) -> None:
-        self._sorted = handling_samples
-        self._count = len(handling_samples)
-        self._length_biased = np.cumsum(handling_samples)
+    def __init__(self, sorted_samples: FloatArray) -> None:
+        self._sorted = sorted_samples
+        self._count = len(sorted_samples)
+        self._length_biased = np.cumsum(sorted_samples)
         tail_count = max(_MIN_CONDITIONAL_SAMPLES, self._count // 10)
-        tail = handling_samples[-tail_count:]
+        tail = sorted_samples[-tail_count:]
         self._tail_start = float(tail[0])
         self._tail_mean_excess = max(1.0, float(np.mean(tail - tail[0])))
 
@@ -207,7 +223,7 @@ class _HandlingSampler:
         return self._sorted[(uniform * self._count).astype(np.intp)]
 
     def residual_after(self, elapsed: FloatArray, uniform: FloatArray) -> FloatArray:
-        """Remaining times of calls that have lasted `elapsed` seconds so far (one column per call)."""
+        """Remaining times of calls (or pauses) that have lasted `elapsed` seconds so far, a column each."""
         first_longer = np.searchsorted(self._sorted, elapsed, side="right")
         longer = self._count - first_longer
         index = np.minimum(first_longer + (uniform * longer).astype(np.intp), self._count - 1)

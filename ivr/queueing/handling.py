@@ -3,7 +3,7 @@
 `AgentComplete` gives a served caller's wait (`HoldTime`) and the call's length (`TalkTime`);
 `QueueCallerAbandon` gives the wait of a caller who hung up (`HoldTime`). Per queue we keep
 - a bounded window of the most recent calls (a Redis list, newest first): the estimator samples handling times
-  from its empirical distribution, long tail included;
+  from its empirical distribution, long tail included; and likewise a window of the most recent pauses;
 - running statistics (a Redis hash): exponentially weighted mean and variance of talk and hold times; the
   decayed count of abandons over the decayed time callers spent waiting, which is the maximum-likelihood
   abandon rate of an exponential patience (served callers' waits count as censored patience); and, from
@@ -39,7 +39,7 @@ class HandlingPrior:
     pauses_per_call: float = 0.04
     weight: int = 30  # the prior counts as this many calls; it is gone once as many real calls are seen
     patience_weight: float = 2.0  # ... as this many abandons
-    pause_weight: float = 3.0  # ... and as this many pauses
+    pause_weight: int = 5  # ... and as this many pauses
 
     def handling_quantiles(self, count: int) -> tuple[float, ...]:
         """`count` evenly spaced quantiles of the prior's lognormal handling time."""
@@ -48,16 +48,22 @@ class HandlingPrior:
         normal = NormalDist()
         return tuple(math.exp(mu + sigma * normal.inv_cdf((i + 0.5) / count)) for i in range(count))
 
+    def pause_quantiles(self, count: int) -> tuple[float, ...]:
+        """`count` evenly spaced quantiles of the prior's exponential pause length."""
+        return tuple(-self.pause_mean_s * math.log1p(-(i + 0.5) / count) for i in range(count))
+
 
 @dataclass(frozen=True)
 class HandlingTuning:
     window: int = 400  # recent calls kept per queue
+    pause_window: int = 100  # recent pauses kept per queue
     alpha: float = 0.02  # weight of a new call in the running means (about the last 50 calls)
     rare_alpha: float = 0.005  # decay per event of the abandon and pause statistics (rarer events)
 
     def __post_init__(self) -> None:
-        if self.window < 1:
-            raise ValueError(f"window must be at least 1, got {self.window}")
+        for name in ("window", "pause_window"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         for name in ("alpha", "rare_alpha"):
             value = getattr(self, name)
             if not 0 < value <= 1:
@@ -167,6 +173,20 @@ class RecentCall:
 
 
 @dataclass(frozen=True)
+class RecentPause:
+    paused_s: float
+    at: float
+
+    def encode(self) -> str:
+        return f"{self.paused_s:.3f} {self.at:.3f}"
+
+    @classmethod
+    def decode(cls, raw: str) -> RecentPause:
+        paused, at = raw.split()
+        return cls(float(paused), float(at))
+
+
+@dataclass(frozen=True)
 class HandlingStats:
     """What the estimator knows of one queue's calls: handling times and how patient callers are."""
 
@@ -180,6 +200,7 @@ class HandlingStats:
     pause_mean_s: float  # how long an agent's pause lasts, on average
     pauses_per_call: float  # the chance that an agent pauses after a call
     recent_talk_s: tuple[float, ...]  # newest first
+    recent_pause_s: tuple[float, ...] = ()  # newest first
     prior: HandlingPrior = field(default_factory=HandlingPrior)
 
     @classmethod
@@ -189,6 +210,7 @@ class HandlingStats:
         summary: RunningSummary,
         recent_talk_s: Sequence[float],
         prior: HandlingPrior | None = None,
+        recent_pause_s: Sequence[float] = (),
     ) -> HandlingStats:
         prior = prior or HandlingPrior()
         prior_calls = max(0, prior.weight - summary.completions)
@@ -218,6 +240,7 @@ class HandlingStats:
             pause_mean_s=pause_mean,
             pauses_per_call=min(1.0, pauses_per_call),
             recent_talk_s=tuple(recent_talk_s),
+            recent_pause_s=tuple(recent_pause_s),
             prior=prior,
         )
 
@@ -231,6 +254,14 @@ class HandlingStats:
         prior_count = max(0, self.prior.weight - len(self.recent_talk_s))
         values = [max(1.0, value) for value in self.recent_talk_s]
         values.extend(self.prior.handling_quantiles(prior_count) if prior_count else ())
+        return np.sort(np.asarray(values, dtype=np.float64))
+
+    @cached_property
+    def pause_samples(self) -> FloatArray:
+        """Sorted pause lengths to sample from, topped up with the prior's while few pauses are seen."""
+        prior_count = max(0, self.prior.pause_weight - len(self.recent_pause_s))
+        values = [max(1.0, value) for value in self.recent_pause_s]
+        values.extend(self.prior.pause_quantiles(prior_count) if prior_count else ())
         return np.sort(np.asarray(values, dtype=np.float64))
 
     def talk_quantile(self, q: float) -> float:
@@ -248,6 +279,7 @@ class HandlingLearner:
         self._prior = prior or HandlingPrior()
         self._summary = RunningSummary()
         self._recent: deque[float] = deque(maxlen=self._tuning.window)
+        self._recent_pauses: deque[float] = deque(maxlen=self._tuning.pause_window)
         self._stats: HandlingStats | None = None
 
     def record_completion(self, hold_s: float, talk_s: float, at: float) -> None:
@@ -261,14 +293,57 @@ class HandlingLearner:
 
     def record_pause(self, paused_s: float, at: float) -> None:
         self._summary = self._summary.with_pause(paused_s, at, self._tuning)
+        self._recent_pauses.appendleft(paused_s)
         self._stats = None
 
     def stats(self) -> HandlingStats:
         if self._stats is None:
             self._stats = HandlingStats.from_summary(
-                self.queue, self._summary, tuple(self._recent), self._prior
+                self.queue, self._summary, tuple(self._recent), self._prior, tuple(self._recent_pauses)
             )
         return self._stats
+
+
+@dataclass(frozen=True)
+class Completion:
+    queue: str
+    hold_s: float
+    talk_s: float
+    at: float
+
+
+@dataclass(frozen=True)
+class Abandon:
+    queue: str
+    waited_s: float
+    at: float
+
+
+@dataclass(frozen=True)
+class PauseEnded:
+    queue: str
+    paused_s: float
+    at: float
+
+
+def observation_from_event(event: Mapping[str, str]) -> Completion | Abandon | PauseEnded | None:
+    """What one AMI event teaches about its queue; None for events that teach nothing here."""
+    kind = event.get("Event")
+    try:
+        if kind == "AgentComplete":
+            return Completion(
+                event["Queue"], float(event["HoldTime"]), float(event["TalkTime"]), float(event["Timestamp"])
+            )
+        if kind == "QueueCallerAbandon":
+            return Abandon(event["Queue"], float(event["HoldTime"]), float(event["Timestamp"]))
+        if kind == "QueueMemberPause" and event.get("Paused") == "0" and int(event.get("LastPause", "0")) > 0:
+            at = float(event["Timestamp"])
+            return PauseEnded(event["Queue"], max(0.0, at - int(event["LastPause"])), at)
+    except KeyError as missing:
+        raise ValueError(f"{kind} event without its {missing.args[0]} field") from None
+    except ValueError as error:
+        raise ValueError(f"{kind} event with a field that is not a number: {error}") from None
+    return None
 
 
 @dataclass(frozen=True)
@@ -282,6 +357,9 @@ class HandlingKeys:
 
     def recent(self, queue: str) -> str:
         return f"{self.prefix}:queue:{_checked_queue(queue)}:handling:recent"
+
+    def recent_pauses(self, queue: str) -> str:
+        return f"{self.prefix}:queue:{_checked_queue(queue)}:handling:pauses"
 
 
 def _checked_queue(queue: str) -> str:
@@ -309,9 +387,11 @@ class RedisHandlingStore:
     async def record_completion(self, queue: str, hold_s: float, talk_s: float, at: float) -> None:
         """One `AgentComplete`: `hold_s` the caller's wait, `talk_s` the call's length, `at` epoch seconds."""
         _check_seconds(hold_s=hold_s, talk_s=talk_s)
-        call = RecentCall(talk_s=talk_s, hold_s=hold_s, at=at)
+        call = RecentCall(talk_s=talk_s, hold_s=hold_s, at=at).encode()
         await self._update(
-            queue, lambda summary: summary.with_completion(hold_s, talk_s, at, self._tuning), call.encode()
+            queue,
+            lambda summary: summary.with_completion(hold_s, talk_s, at, self._tuning),
+            (self.keys.recent(queue), call, self._tuning.window),
         )
 
     async def record_abandon(self, queue: str, waited_s: float, at: float) -> None:
@@ -322,21 +402,50 @@ class RedisHandlingStore:
     async def record_pause(self, queue: str, paused_s: float, at: float) -> None:
         """A member's pause ended (`QueueMemberPause` with `Paused: 0`) after `paused_s` seconds."""
         _check_seconds(paused_s=paused_s)
-        await self._update(queue, lambda summary: summary.with_pause(paused_s, at, self._tuning), None)
+        pause = RecentPause(paused_s=paused_s, at=at).encode()
+        await self._update(
+            queue,
+            lambda summary: summary.with_pause(paused_s, at, self._tuning),
+            (self.keys.recent_pauses(queue), pause, self._tuning.pause_window),
+        )
+
+    async def record_event(self, event: Mapping[str, str]) -> bool:
+        """Learns from one AMI event, if it is one that teaches something; says whether it was.
+
+        AgentComplete, QueueCallerAbandon, and QueueMemberPause with `Paused: 0`, whose `LastPause` is still
+        the start of the pause that ends (app_queue sets it only when pausing).
+        """
+        observation = observation_from_event(event)
+        if observation is None:
+            return False
+        if isinstance(observation, Completion):
+            await self.record_completion(
+                observation.queue, observation.hold_s, observation.talk_s, observation.at
+            )
+        elif isinstance(observation, Abandon):
+            await self.record_abandon(observation.queue, observation.waited_s, observation.at)
+        else:
+            await self.record_pause(observation.queue, observation.paused_s, observation.at)
+        return True
 
     async def stats(self, queue: str) -> HandlingStats:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hgetall(self.keys.summary(queue))
             pipe.lrange(self.keys.recent(queue), 0, self._tuning.window - 1)
-            fields, recent = await pipe.execute()
+            pipe.lrange(self.keys.recent_pauses(queue), 0, self._tuning.pause_window - 1)
+            fields, recent, pauses = await pipe.execute()
         summary = RunningSummary.from_fields(_decoded_mapping(fields))
         talks = [RecentCall.decode(_text(raw)).talk_s for raw in recent]
-        return HandlingStats.from_summary(queue, summary, talks, self._prior)
+        paused = [RecentPause.decode(_text(raw)).paused_s for raw in pauses]
+        return HandlingStats.from_summary(queue, summary, talks, self._prior, paused)
 
     async def _update(
-        self, queue: str, change: Callable[[RunningSummary], RunningSummary], recent_entry: str | None
+        self,
+        queue: str,
+        change: Callable[[RunningSummary], RunningSummary],
+        recent: tuple[str, str, int] | None,  # (list key, entry, how many to keep)
     ) -> None:
-        summary_key, recent_key = self.keys.summary(queue), self.keys.recent(queue)
+        summary_key = self.keys.summary(queue)
         async with self._redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
@@ -344,9 +453,10 @@ class RedisHandlingStore:
                     current = RunningSummary.from_fields(_decoded_mapping(await pipe.hgetall(summary_key)))
                     pipe.multi()  # type: ignore[no-untyped-call]  # untyped in redis.asyncio
                     pipe.hset(summary_key, items=_flattened(change(current).to_fields()))
-                    if recent_entry is not None:
-                        pipe.lpush(recent_key, recent_entry)
-                        pipe.ltrim(recent_key, 0, self._tuning.window - 1)
+                    if recent is not None:
+                        key, entry, keep = recent
+                        pipe.lpush(key, entry)
+                        pipe.ltrim(key, 0, keep - 1)
                     await pipe.execute()
                     return
                 except WatchError:

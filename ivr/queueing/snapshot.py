@@ -44,6 +44,7 @@ class MemberState:
     paused: bool
     in_call: bool  # app_queue's `InCall`: the member has answered a caller from this queue
     busy_since: float | None = None  # epoch seconds the current call was answered, when known
+    paused_since: float | None = None  # epoch seconds of the current pause (`LastPause`), when paused
     wrapup_s: float = 0.0  # the queue's wrap-up time: unavailable this long after each call
 
     @property
@@ -136,13 +137,16 @@ def _member(event: AmiEvent, queue: str, answered_at: Mapping[str, float]) -> Me
     except ValueError:
         raise SnapshotError(f"QueueMember {interface}: unknown Status {code} (expected 0–8)") from None
     in_call = _flag(event, "InCall")
+    paused = _flag(event, "Paused")
+    last_pause = _int(event, "LastPause", default=0)
     return MemberState(
         interface=interface,
         name=event.get("Name") or event.get("MemberName") or interface,
         status=status,
-        paused=_flag(event, "Paused"),
+        paused=paused,
         in_call=in_call,
         busy_since=answered_at.get(interface) if in_call else None,
+        paused_since=float(last_pause) if paused and last_pause > 0 else None,
         wrapup_s=float(_int(event, "Wrapuptime", default=0)),
     )
 

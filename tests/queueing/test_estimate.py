@@ -177,6 +177,27 @@ def test_a_paused_agent_who_comes_back_soon_shortens_the_wait() -> None:
     assert short_breaks.seconds < 0.7 * long_breaks.seconds
 
 
+def test_a_paused_agent_comes_back_when_pauses_of_that_length_end() -> None:
+    # Pauses last exactly 30 minutes; bo has been paused for 28 minutes 20 s, anna talks for 300 s more.
+    bo = replace(member("bo", paused=True), paused_since=NOW - 1700)
+    state = snapshot(member("anna", busy_since=NOW), bo, waiting=1)
+
+    estimates = [
+        estimate_wait(state, p, fixed_stats([300.0] * 50, pauses_s=[1800.0] * 20), NOW) for p in (1, 2)
+    ]
+
+    assert [e.seconds for e in estimates] == pytest.approx([100.0, 300.0])
+
+
+def test_a_paused_agent_in_a_call_comes_back_after_both() -> None:
+    bo = replace(member("bo", busy_since=NOW - 100, paused=True), paused_since=NOW - 1750)
+    state = snapshot(member("anna", busy_since=NOW), bo)
+
+    estimate = estimate_wait(state, 1, fixed_stats([300.0] * 50, pauses_s=[1800.0] * 20), NOW)
+
+    assert estimate.seconds == pytest.approx(200.0)  # the call ends at 200 s, the pause at 50 s
+
+
 def test_agents_who_pause_after_calls_lengthen_the_wait() -> None:
     state = snapshot(member("anna", busy_since=NOW - 10), member("bo", busy_since=NOW - 10), waiting=5)
     never = estimate_wait(state, 6, fixed_stats([300.0] * 50), NOW)

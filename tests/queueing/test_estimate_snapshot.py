@@ -38,6 +38,8 @@ def test_one_member_paused_for_lunch_the_other_talking_two_callers_waiting() -> 
     )
     assert (m1.paused, m1.in_call, m1.status, m1.busy) == (False, True, DeviceStatus.INUSE, True)
     assert m1.busy_since == 1795350275.0
+    assert m2.paused_since == 1795350271.0  # LastPause
+    assert m1.paused_since is None
     assert snapshot.staffed == (m1,)
     assert snapshot.free == ()
     assert [(c.position, c.waited_s, c.uniqueid) for c in snapshot.callers] == [

@@ -72,9 +72,14 @@ def fixed_stats(
     *,
     patience_mean_s: float = 1e12,
     pause_mean_s: float = 900.0,
+    pauses_s: list[float] | None = None,
     pauses_per_call: float = 0.0,
 ) -> HandlingStats:
-    """Statistics as if exactly these calls had been seen, without abandons or pauses unless asked."""
+    """Statistics as if exactly these calls (and pauses) had been seen; no abandons or pauses unless asked.
+
+    Without `pauses_s` the pauses are exponential with mean `pause_mean_s`.
+    """
+    prior = HandlingPrior(weight=0, pause_weight=0, pause_mean_s=pause_mean_s)
     return HandlingStats(
         queue="kontaktcenter",
         completions=len(handling_s),
@@ -83,8 +88,9 @@ def fixed_stats(
         talk_std_s=0.0,
         hold_mean_s=0.0,
         patience_mean_s=patience_mean_s,
-        pause_mean_s=pause_mean_s,
+        pause_mean_s=pause_mean_s if pauses_s is None else sum(pauses_s) / len(pauses_s),
         pauses_per_call=pauses_per_call,
         recent_talk_s=tuple(handling_s),
-        prior=HandlingPrior(weight=0),
+        recent_pause_s=tuple(pauses_s if pauses_s is not None else prior.pause_quantiles(200)),
+        prior=prior,
     )

@@ -7,11 +7,13 @@ import statistics
 import pytest
 
 from ivr.queueing.handling import (
+    Completion,
     HandlingLearner,
     HandlingPrior,
     HandlingStats,
     HandlingTuning,
     RunningSummary,
+    observation_from_event,
 )
 
 
@@ -64,6 +66,20 @@ def test_mean_and_variance_are_exact_while_few_then_follow_recent_calls() -> Non
     assert learner.stats().talk_mean_s == pytest.approx(400.0, abs=1.0)
 
 
+def test_pause_samples_start_from_the_prior_and_keep_the_newest_pauses() -> None:
+    prior = HandlingPrior(pause_mean_s=600.0, pause_weight=5)
+    learner = HandlingLearner("q", tuning=HandlingTuning(pause_window=3), prior=prior)
+
+    assert list(learner.stats().pause_samples) == pytest.approx(sorted(prior.pause_quantiles(5)))
+    for paused in (60.0, 120.0, 180.0, 240.0):
+        learner.record_pause(paused, at=0.0)
+
+    stats = learner.stats()
+    assert stats.recent_pause_s == (240.0, 180.0, 120.0)
+    assert len(stats.pause_samples) == 5  # three seen, two from the prior
+    assert statistics.fmean(prior.pause_quantiles(1000)) == pytest.approx(600.0, rel=0.01)
+
+
 def test_window_keeps_only_the_most_recent_calls_newest_first() -> None:
     learner = HandlingLearner("q", tuning=HandlingTuning(window=5), prior=HandlingPrior(weight=0))
     for talk in range(1, 13):
@@ -88,7 +104,7 @@ def test_patience_is_waiting_time_over_abandons() -> None:
 
 
 def test_pauses_give_their_mean_length_and_chance_per_call() -> None:
-    prior = HandlingPrior(pause_mean_s=900.0, pauses_per_call=0.04, pause_weight=3.0)
+    prior = HandlingPrior(pause_mean_s=900.0, pauses_per_call=0.04, pause_weight=3)
     learner = HandlingLearner("q", tuning=HandlingTuning(rare_alpha=1e-12), prior=prior)
     for _ in range(200):
         learner.record_completion(hold_s=10.0, talk_s=200.0, at=0.0)
@@ -97,6 +113,7 @@ def test_pauses_give_their_mean_length_and_chance_per_call() -> None:
 
     stats = learner.stats()
     assert stats.pause_mean_s == pytest.approx((20 * 300 + 3 * 900) / 23)
+    assert list(stats.pause_samples) == [300.0] * 20  # enough seen: the prior no longer tops them up
     assert stats.pauses_per_call == pytest.approx((20 + 3) / (200 + 3 / 0.04))
 
 
@@ -140,3 +157,17 @@ def test_summary_round_trips_through_its_stored_fields() -> None:
 def test_tuning_refuses_values_that_make_no_sense(arguments: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         HandlingTuning(**arguments)  # type: ignore[arg-type]
+
+
+def test_events_that_teach_nothing_are_told_apart_from_broken_ones() -> None:
+    assert observation_from_event({"Event": "QueueMemberPause", "Paused": "1", "LastPause": "5"}) is None
+    assert observation_from_event({"Event": "Newchannel"}) is None
+    with pytest.raises(ValueError, match="AgentComplete event without its TalkTime field"):
+        observation_from_event({"Event": "AgentComplete", "Queue": "q", "HoldTime": "3", "Timestamp": "1.0"})
+    with pytest.raises(ValueError, match="QueueCallerAbandon event with a field that is not a number"):
+        observation_from_event(
+            {"Event": "QueueCallerAbandon", "Queue": "q", "HoldTime": "x", "Timestamp": "1"}
+        )
+    assert observation_from_event(
+        {"Event": "AgentComplete", "Queue": "q", "HoldTime": "3", "TalkTime": "6", "Timestamp": "9.5"}
+    ) == Completion("q", 3.0, 6.0, 9.5)

@@ -20,6 +20,8 @@ from ivr.queueing.handling import (
     RedisHandlingStore,
 )
 
+from .test_estimate_support import ami_messages
+
 REDIS_URL = os.environ.get("IVR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 QUEUE = "kontaktcenter"
 
@@ -89,6 +91,17 @@ async def test_the_window_is_bounded_and_holds_the_newest_calls(redis: Redis, pr
     assert stats.completions == 12
 
 
+async def test_the_pause_window_is_bounded_too(redis: Redis, prefix: str) -> None:
+    store = RedisHandlingStore(redis, prefix, tuning=HandlingTuning(pause_window=2))
+    for paused in (300.0, 600.0, 900.0):
+        await store.record_pause(QUEUE, paused_s=paused, at=paused)
+
+    assert await redis.llen(store.keys.recent_pauses(QUEUE)) == 2
+    stats = await store.stats(QUEUE)
+    assert stats.recent_pause_s == (900.0, 600.0)
+    assert stats.completions == 0
+
+
 async def test_queues_are_kept_apart(redis: Redis, prefix: str) -> None:
     store = RedisHandlingStore(redis, prefix)
     await store.record_completion("bygglov", hold_s=10.0, talk_s=900.0, at=1.0)
@@ -125,6 +138,9 @@ async def test_keys_are_named_in_one_place(redis: Redis, prefix: str) -> None:
 
     assert keys == {f"{prefix}:queue:{QUEUE}:handling", f"{prefix}:queue:{QUEUE}:handling:recent"}
     assert keys == {store.keys.summary(QUEUE), store.keys.recent(QUEUE)}
+    await store.record_pause(QUEUE, paused_s=60.0, at=4.0)
+    assert store.keys.recent_pauses(QUEUE) == f"{prefix}:queue:{QUEUE}:handling:pauses"
+    assert await redis.exists(store.keys.recent_pauses(QUEUE)) == 1
 
 
 @pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf])
@@ -145,3 +161,19 @@ async def test_impossible_durations_are_refused_before_anything_is_written(
 async def test_a_queue_name_with_spaces_is_refused(redis: Redis, prefix: str) -> None:
     with pytest.raises(ValueError, match="queue name"):
         await RedisHandlingStore(redis, prefix).record_completion("two words", 1.0, 2.0, 3.0)
+
+
+async def test_the_recorded_queue_events_teach_completions_abandons_and_pauses(
+    redis: Redis, prefix: str
+) -> None:
+    store = RedisHandlingStore(redis, prefix, prior=HandlingPrior(weight=0, pause_weight=0))
+
+    learned = [await store.record_event(message) for message in ami_messages("ami-C-queue.txt")]
+
+    assert sum(learned) == 5  # two AgentComplete, one QueueCallerAbandon, two unpausing QueueMemberPause
+    stats = await store.stats("sim-queue")
+    assert (stats.completions, stats.abandons_seen) == (2, 1)
+    assert stats.recent_talk_s == (10.0, 6.0)  # TalkTime, newest first
+    assert stats.hold_mean_s == pytest.approx((3 + 25) / 2)
+    # m2 paused at 1795350271 (lunch), back at 1795350291.270963; m1 at 1795350279, back at 1795350312.373585
+    assert stats.recent_pause_s == pytest.approx((33.374, 20.271))
