@@ -36,6 +36,13 @@ class AsteriskCore:
         self.agi_runner: AgiRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
+    async def close(self) -> None:
+        """Cancel the FastAGI sessions still running."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     def add_queue(self, config: QueueConfig) -> CallQueue:
         queue = CallQueue(config, self.telephony, self.rng)
         self.queues[config.name] = queue

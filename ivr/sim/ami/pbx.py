@@ -117,6 +117,7 @@ class SimulatedPBX:
 
     async def stop(self) -> None:
         await self.ami.close()
+        await self.core.close()
         await self.clock.stop()
 
     async def _run_agi(self, channel: PbxChannel, request: str) -> Mapping[str, str]:

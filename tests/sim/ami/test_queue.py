@@ -190,3 +190,18 @@ async def test_a_hangup_action_on_a_waiting_caller_abandons_it() -> None:
 
     assert events.values("QueueCallerAbandon", "CallerIDNum", "Position", "HoldTime") == [("02", "2", "3")]
     assert [count for (count,) in events.values("QueueCallerLeave", "Count")] == ["1"]
+
+
+async def test_a_hangup_action_on_the_agents_channel_ends_the_call_as_the_agent() -> None:
+    pbx, events = contact_centre(agent(talk=Fixed(300.0)))
+    call(pbx, "01")
+    await pbx.advance(30.0)
+    agent_channel = next(
+        c for c in pbx.core.channels if c.name.startswith("Local/a1@agents-") and c.name.endswith(";1")
+    )
+    pbx.core.telephony.end_by_channel(agent_channel)
+    await pbx.advance(1.0)
+
+    assert events.values("AgentComplete", "Reason", "TalkTime") == [("agent", "29")]
+    assert len(pbx.core.channels) == 0
+    assert pbx.queue("kc").stats.completed == 1
