@@ -52,6 +52,7 @@ async def test_a_failed_login_answers_after_a_scaled_second_and_closes() -> None
 
         assert dict(response) == {"Response": "Error", "Message": "Authentication failed"}
         assert 0.1 <= elapsed < 1.0
+        await connection.close()
 
 
 async def test_only_login_and_logoff_run_before_login() -> None:
@@ -65,6 +66,7 @@ async def test_only_login_and_logoff_run_before_login() -> None:
 
         assert {dict(response)["Message"] for response in denied} == {"Permission denied"}
         assert dict(goodbye) == {"Response": "Goodbye", "Message": "Thanks for all the fish."}
+        await connection.close()
 
 
 async def test_a_second_login_and_odd_messages() -> None:
@@ -233,3 +235,4 @@ async def test_a_line_longer_than_the_limit_ends_the_session() -> None:
         await connection.wait_closed()
 
         assert connection.responses == 0
+        await connection.close()
