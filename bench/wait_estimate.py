@@ -23,7 +23,7 @@ When a caller arrives, before joining, each estimator announces a wait from what
 Only callers who were served have a real wait; the errors are over them. The learned statistics and
 app_queue's average carry over from one day to the next, as they do in a running system.
 
-    .venv/bin/python bench/wait_estimate.py            # 3, 8 and 20 agents, 6 days each
+    .venv/bin/python bench/wait_estimate.py            # 3, 8 and 20 agents, 8 days each
     .venv/bin/python bench/wait_estimate.py --days 2 --sizes 3
 """
 
@@ -482,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[3, 8, 20], help="agents per queue")
-    parser.add_argument("--days", type=int, default=6, help="simulated days per queue size")
+    parser.add_argument("--days", type=int, default=8, help="simulated days per queue size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="Monte-Carlo runs per estimate")
