@@ -384,3 +384,26 @@ async def test_run_dials_until_stopped(
     stop.set()
     await asyncio.wait_for(running, 2)
     assert sorted(originator.dialled()) == sorted(request.id for request in requests)
+
+
+async def test_the_lease_is_renewed_while_the_phone_rings(
+    callbacks: RedisCallbackQueue, view: FakeQueueView, clock: FakeClock, redis: Redis, prefix: str
+) -> None:
+    lease_ends: list[float | None] = []
+
+    class RingingOriginator(FakeOriginator):
+        async def originate(self, **fields: object) -> OriginateOutcome:
+            for _ in range(3):
+                lease_ends.append(await redis.zscore(f"{prefix}:leases:{QUEUE}", request.id))
+                await asyncio.sleep(0.12)
+            return OriginateOutcome(answered=True, reason=4)
+
+    config = replace(
+        CONFIG, originate_timeout_s=0.2, originate_grace_s=0.2, lease_s=0.45
+    )  # renewed every 0.15 s
+    dialer = CallbackDialer(config, callbacks, view, RingingOriginator(), clock, HOURS)
+    request = await add(callbacks, 1, place=0)
+    assert [result.outcome for result in await dialer.step()] == ["done"]
+    assert lease_ends[0] is not None
+    assert lease_ends[-1] is not None
+    assert lease_ends[-1] > lease_ends[0]
