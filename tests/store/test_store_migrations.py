@@ -12,9 +12,9 @@ from ivr.store.database import Database
 from ivr.store.migrations import alembic_config, current_revision, head_revision, upgrade
 from ivr.store.tables import store_metadata
 
-VERSIONS = Path(__file__).resolve().parents[2] / "ivr" / "store" / "migrations" / "versions"
-
 from .conftest import Backend
+
+VERSIONS = Path(__file__).resolve().parents[2] / "ivr" / "store" / "migrations" / "versions"
 
 STORE_TABLES = {"calls", "survey_responses", "survey_answers", "comments", "callback_requests"}
 
