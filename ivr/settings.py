@@ -46,6 +46,24 @@ class Settings(BaseSettings):
     agi_env_timeout_s: float = 5.0
     agi_idle_timeout_s: float = 120.0
 
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "ivr"
+    ami_secret: str = Field("", description="The manager.conf secret of ami_user")
+    ami_events: str = Field("call,agent", description="AMI event classes the bot listens to")
+    ami_action_timeout_s: float = 10.0
+    ami_ping_interval_s: float = 20.0
+
+    redis_prefix: str = "ivr"
+    callback_context: str = Field("callback-answered", description="Dialplan context a callback is answered into")
+    callback_channel: str = Field(
+        "Local/{digits}@callback-out", description="Dial string for a callback; {digits} is the validated number"
+    )
+    callback_caller_id: str = Field("", description='Caller ID shown to the citizen, e.g. "Kommunen" <0176...>')
+    callback_max_attempts: int = 3
+    callback_retry_initial_s: float = 300.0
+    callback_expire_after_h: float = 24.0
+
     @field_validator("agi_allow", mode="before")
     @classmethod
     def _split_allow(cls, value: object) -> object:
