@@ -144,7 +144,7 @@ def run(calls: int, time_scale: float, ramp_s: float) -> LoadResult:
         )
         runtime_for_prompts = BotRuntime(settings)
         runtime_for_prompts.dialogs.load()
-        runtime_for_prompts.prompts.build([p for d in runtime_for_prompts.dialogs.all() for p in d.prompts()])
+        runtime_for_prompts.prompts.build(runtime_for_prompts.dialogs.prompts())
         parent, child = mp.Pipe()
         bot = mp.get_context("spawn").Process(target=_bot_main, args=(settings.model_dump_json(), child))
         bot.start()

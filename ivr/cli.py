@@ -68,18 +68,22 @@ def dialogs() -> None:
 @click.pass_obj
 def dialogs_check(settings: Settings, paths: tuple[Path, ...]) -> None:
     """Check dialog YAML files (default: the dialogs directory); exit 1 on any error."""
+    from ivr.apps.documents import OPERATOR_DOCUMENTS
+    from ivr.dialog.io import Prompt
     from ivr.dialog.loader import read_dialogs
+    from ivr.dialog.registry import HasPrompts
     from ivr.speech.prompts import PromptCache
     from ivr.speech.tts import engine_for
 
     cache = PromptCache(settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice))
     files = errors = 0
-    for path, dialog, problems in read_dialogs(list(paths) or [settings.dialogs_dir]):
+    for path, dialog, problems in read_dialogs(list(paths) or [settings.dialogs_dir], OPERATOR_DOCUMENTS):
         files += dialog is not None or bool(problems)
         for problem in problems:
             errors += problem.severity == "error"
             click.echo(str(problem), err=problem.severity == "error")
-        for prompt in cache.missing(dialog.prompts()) if dialog else []:
+        missing: list[Prompt] = cache.missing(dialog.prompts()) if isinstance(dialog, HasPrompts) else []
+        for prompt in missing:
             click.echo(f"{path}: warning: prompt {prompt.name} has no audio yet (run `ivr prompts build`)")
     click.echo(f"{files} files checked, {errors} errors")
     sys.exit(1 if errors else 0)
@@ -103,15 +107,15 @@ def prompts() -> None:
 @click.pass_obj
 def prompts_build(settings: Settings, workers: int) -> None:
     """Render every prompt of every dialog (espeak-ng); operators' own recordings win."""
-    from ivr.dialog.registry import DialogRegistry
+    from ivr.apps.documents import operator_registry
     from ivr.speech.prompts import PromptCache
     from ivr.speech.tts import engine_for
 
-    registry = DialogRegistry(settings.dialogs_dir)
+    registry = operator_registry(settings.dialogs_dir)
     for problem in registry.load():
         click.echo(str(problem), err=True)
     cache = PromptCache(settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice))
-    report = cache.build([p for d in registry.all() for p in d.prompts()], workers=workers)
+    report = cache.build(registry.prompts(), workers=workers)
     click.echo(str(report))
     sys.exit(1 if report.failed else 0)
 

@@ -55,11 +55,16 @@ class Settings(BaseSettings):
     ami_ping_interval_s: float = 20.0
 
     redis_prefix: str = "ivr"
-    callback_context: str = Field("callback-answered", description="Dialplan context a callback is answered into")
-    callback_channel: str = Field(
-        "Local/{digits}@callback-out", description="Dial string for a callback; {digits} is the validated number"
+    callback_context: str = Field(
+        "callback-answered", description="Dialplan context a callback is answered into"
     )
-    callback_caller_id: str = Field("", description='Caller ID shown to the citizen, e.g. "Kommunen" <0176...>')
+    callback_channel: str = Field(
+        "Local/{digits}@callback-out",
+        description="Dial string for a callback; {digits} is the validated number",
+    )
+    callback_caller_id: str = Field(
+        "", description='Caller ID shown to the citizen, e.g. "Kommunen" <0176...>'
+    )
     callback_max_attempts: int = 3
     callback_retry_initial_s: float = 300.0
     callback_expire_after_h: float = 24.0

@@ -10,8 +10,8 @@ import signal
 from ivr.agi.server import FastAGIServer
 from ivr.agi.session import TurnObserver
 from ivr.apps.agi_io import SharedDir
+from ivr.apps.documents import operator_registry
 from ivr.apps.survey import SurveyApp, SurveyRooms
-from ivr.dialog.registry import DialogRegistry
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
 from ivr.speech.tts import engine_for
@@ -26,7 +26,7 @@ class BotRuntime:
 
     def __init__(self, settings: Settings, *, on_turn: TurnObserver | None = None) -> None:
         self.settings = settings
-        self.dialogs = DialogRegistry(settings.dialogs_dir)
+        self.dialogs = operator_registry(settings.dialogs_dir)
         self.store = SurveyStore(
             settings.effective_database_url,
             spool_dir=settings.data_dir / "spool",
@@ -95,8 +95,7 @@ class BotRuntime:
         await self.stop()
 
     def _report_missing_prompts(self) -> None:
-        prompts = [p for dialog in self.dialogs.all() for p in dialog.prompts()]
-        missing = self.prompts.missing(prompts)
+        missing = self.prompts.missing(self.dialogs.prompts())
         if missing:
             log.warning(
                 "%d prompts have no audio yet; run `ivr prompts build` (first: %s)",

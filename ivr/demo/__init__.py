@@ -90,7 +90,7 @@ def _empty_own_database(settings: Settings) -> None:
 
 def _build_prompts(runtime: BotRuntime) -> None:
     runtime.dialogs.load()
-    report = runtime.prompts.build([p for d in runtime.dialogs.all() for p in d.prompts()])
+    report = runtime.prompts.build(runtime.dialogs.prompts())
     log.info("prompts: %s", report)
 
 

@@ -8,7 +8,7 @@ error locations are then mapped back to those positions.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -101,22 +101,34 @@ def read_model(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
         return None, _in_file_order(_pydantic_problem(path, document, details) for details in error.errors())
 
 
-def read_dialogs(paths: Iterable[Path]) -> Iterator[tuple[Path, Dialog | None, list[Problem]]]:
-    """Each dialog file named, or found (.yaml/.yml) under a named directory, with its dialog and problems."""
+def read_document(
+    path: Path, documents: Mapping[str, type[BaseModel]] | None = None
+) -> tuple[BaseModel | None, list[Problem]]:
+    """A dialog, or another operator document when `documents` maps its file name ("inbound") to a model."""
+    model = (documents or {}).get(path.stem)
+    return read_model(path, model) if model else read_dialog(path)
+
+
+def read_dialogs(
+    paths: Iterable[Path], documents: Mapping[str, type[BaseModel]] | None = None
+) -> Iterator[tuple[Path, BaseModel | None, list[Problem]]]:
+    """Each file named, or found (.yaml/.yml) under a named directory, with its document and problems."""
     for path in paths:
         if not path.is_dir():
-            yield (path, *read_dialog(path))
+            yield (path, *read_document(path, documents))
             continue
         files = sorted(file for file in path.rglob("*") if file.suffix in DIALOG_SUFFIXES and file.is_file())
         if not files:
             yield path, None, [Problem(path, 1, 1, "no dialog files (*.yaml) in this directory", "warning")]
         for file in files:
-            yield (file, *read_dialog(file))
+            yield (file, *read_document(file, documents))
 
 
-def check_paths(paths: Iterable[Path]) -> list[Problem]:
+def check_paths(
+    paths: Iterable[Path], documents: Mapping[str, type[BaseModel]] | None = None
+) -> list[Problem]:
     """Check dialog files, and the .yaml/.yml files under directories; errors and warnings, in file order."""
-    return [problem for _, _, problems in read_dialogs(paths) for problem in problems]
+    return [problem for _, _, problems in read_dialogs(paths, documents) for problem in problems]
 
 
 def dialog_json_schema() -> dict[str, Any]:

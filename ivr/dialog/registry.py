@@ -10,15 +10,27 @@ import asyncio
 import logging
 import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol, TypeVar, runtime_checkable
 
-from ivr.dialog.loader import DIALOG_SUFFIXES, Problem, read_dialog
+from pydantic import BaseModel
+
+from ivr.dialog.io import Prompt
+from ivr.dialog.loader import DIALOG_SUFFIXES, Problem, read_document
 from ivr.dialog.model import SLUG_PATTERN, Dialog
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TENANT = "default"
 DIALOG_SUFFIX = ".yaml"
+M = TypeVar("M", bound=BaseModel)
+Document = Dialog | BaseModel
+
+
+@runtime_checkable
+class HasPrompts(Protocol):
+    def prompts(self) -> list[Prompt]: ...
 
 
 class InvalidNameError(ValueError):
@@ -40,9 +52,13 @@ def check_name(kind: str, name: str) -> str:
 
 
 class DialogRegistry:
-    def __init__(self, root: Path) -> None:
+    """Dialogs, and other operator documents whose purpose names a model of their own (`documents`), e.g.
+    `{"inbound": InboundConfig}` for `dialogs/<tenant>/inbound.yaml`; both keep their last good version."""
+
+    def __init__(self, root: Path, *, documents: Mapping[str, type[BaseModel]] | None = None) -> None:
         self.root = root
-        self._dialogs: dict[tuple[str, str], Dialog] = {}  # (tenant, purpose) -> the last good version
+        self._models = dict(documents or {})
+        self._dialogs: dict[tuple[str, str], Document] = {}  # (tenant, purpose) -> the last good version
         self._lock = threading.Lock()  # reload() may run from a thread (watch) and from a signal handler
 
     def load(self) -> list[Problem]:
@@ -75,16 +91,34 @@ class DialogRegistry:
 
     def get(self, purpose: str, tenant: str = DEFAULT_TENANT) -> Dialog:
         """The tenant's own dialog for `purpose`, else the default; DialogNotFoundError if neither exists."""
+        return self.document(purpose, tenant, Dialog)
+
+    def document(self, purpose: str, tenant: str, model: type[M]) -> M:
+        """The tenant's own document for `purpose`, else the default's; DialogNotFoundError if none."""
         check_name("purpose", purpose)
         check_name("tenant", tenant)
         dialogs = self._dialogs
-        dialog = dialogs.get((tenant, purpose)) or dialogs.get((DEFAULT_TENANT, purpose))
-        if dialog is None:
+        found = dialogs.get((tenant, purpose)) or dialogs.get((DEFAULT_TENANT, purpose))
+        if not isinstance(found, model):
             raise DialogNotFoundError(
-                f"no dialog for purpose {purpose!r}: neither {tenant}/{purpose}{DIALOG_SUFFIX} "
+                f"no {'dialog' if model is Dialog else model.__name__} for purpose {purpose!r}: "
+                f"neither {tenant}/{purpose}{DIALOG_SUFFIX} "
                 f"nor {DEFAULT_TENANT}/{purpose}{DIALOG_SUFFIX} under {self.root}"
             )
-        return dialog
+        return found
+
+    def documents(self, purpose: str, model: type[M]) -> dict[str, M]:
+        """Every tenant's own document for `purpose` (the default's under "default")."""
+        return {
+            tenant: found
+            for (tenant, kind), found in sorted(self._dialogs.items())
+            if kind == purpose and isinstance(found, model)
+        }
+
+    def prompts(self) -> list[Prompt]:
+        """Every prompt any dialog or document can say, for the prompt builder."""
+        sources = [found for found in self._dialogs.values() if isinstance(found, HasPrompts)]
+        return [prompt for source in sources for prompt in source.prompts()]
 
     def available(self) -> list[tuple[str, str]]:
         """The (tenant, purpose) pairs currently served."""
@@ -93,7 +127,7 @@ class DialogRegistry:
     def all(self) -> list[Dialog]:
         """Every dialog currently served, in (tenant, purpose) order."""
         dialogs = self._dialogs
-        return [dialogs[key] for key in sorted(dialogs)]
+        return [found for key in sorted(dialogs) if isinstance(found := dialogs[key], Dialog)]
 
     async def watch(self, stop_event: asyncio.Event, *, debounce_ms: int = 400) -> None:
         """Reload whenever files under the root change, until `stop_event` is set."""
@@ -107,8 +141,8 @@ class DialogRegistry:
             for problem in await asyncio.to_thread(self.reload):
                 (log.error if problem.severity == "error" else log.warning)("%s", problem)
 
-    def _read_all(self) -> tuple[dict[tuple[str, str], Dialog], list[Problem]]:
-        dialogs: dict[tuple[str, str], Dialog] = {}
+    def _read_all(self) -> tuple[dict[tuple[str, str], Document], list[Problem]]:
+        dialogs: dict[tuple[str, str], Document] = {}
         problems: list[Problem] = []
         if not self.root.is_dir():
             return dialogs, [Problem(self.root, 1, 1, "the dialogs directory does not exist")]
@@ -117,10 +151,12 @@ class DialogRegistry:
             if layout_problem is not None:
                 problems.append(layout_problem)
                 continue
-            dialog, found = read_dialog(path)
+            document, found = read_document(path, self._models)
             problems.extend(found)
-            if dialog is not None and tenant is not None:
-                dialogs[(tenant, dialog.purpose)] = dialog
+            if document is not None and tenant is not None:
+                dialogs[(tenant, path.stem)] = (
+                    document  # a dialog's purpose is its file name (the loader checks)
+                )
         return dialogs, problems
 
     def _tenant_of(self, path: Path) -> tuple[str | None, Problem | None]:

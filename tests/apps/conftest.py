@@ -32,7 +32,7 @@ def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         Settings(data_dir=directory.parent, dialogs_dir=REPO / "dialogs", prompts_dir=directory)
     )
     runtime.dialogs.load()
-    report = runtime.prompts.build([p for d in runtime.dialogs.all() for p in d.prompts()])
+    report = runtime.prompts.build(runtime.dialogs.prompts())
     assert not report.failed, str(report)
     return directory
 
