@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+from dataclasses import dataclass
 
-from ivr.agi.server import FastAGIServer
+from ivr.agi.server import AGIApp, FastAGIServer
 from ivr.agi.session import TurnObserver
 from ivr.apps.agi_io import SharedDir
 from ivr.apps.documents import operator_registry
+from ivr.apps.inbound import InboundApp, InboundRooms, QueueInsight
 from ivr.apps.survey import SurveyApp, SurveyRooms
+from ivr.queueing.callbacks import RedisCallbackQueue
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
 from ivr.speech.tts import engine_for
@@ -21,10 +24,23 @@ from ivr.store.writer import SurveyStore
 log = logging.getLogger("ivr.runtime")
 
 
+@dataclass(frozen=True)
+class QueueRooms:
+    insight: QueueInsight
+    callbacks: RedisCallbackQueue
+
+
 class BotRuntime:
     """Owns the store, the dialogs and the FastAGI server for one `ivr serve` (or the demo's embedded bot)."""
 
-    def __init__(self, settings: Settings, *, on_turn: TurnObserver | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        on_turn: TurnObserver | None = None,
+        queues: QueueRooms | None = None,
+    ) -> None:
+        """`queues`: the live queue and the callback queue; with them the bot also serves `/inbound`."""
         self.settings = settings
         self.dialogs = operator_registry(settings.dialogs_dir)
         self.store = SurveyStore(
@@ -35,15 +51,20 @@ class BotRuntime:
         self.prompts = PromptCache(
             settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice)
         )
+        prompts_dir = SharedDir(settings.effective_prompts_dir, settings.asterisk_prompts_dir)
         rooms = SurveyRooms(
             dialogs=self.dialogs,
             store=self.store,
             prompts=self.prompts,
-            prompts_dir=SharedDir(settings.effective_prompts_dir, settings.asterisk_prompts_dir),
+            prompts_dir=prompts_dir,
             recordings=SharedDir(settings.effective_recordings_dir, settings.asterisk_recordings_dir),
         )
+        routes: dict[str, AGIApp] = {"survey": SurveyApp(rooms)}
+        if queues is not None:
+            inbound = InboundRooms(self.dialogs, queues.insight, queues.callbacks, self.prompts, prompts_dir)
+            routes["inbound"] = InboundApp(inbound)
         self.server = FastAGIServer(
-            {"survey": SurveyApp(rooms)},
+            routes,
             allow=settings.allowed_networks,
             env_timeout_s=settings.agi_env_timeout_s,
             idle_timeout_s=settings.agi_idle_timeout_s,

@@ -22,7 +22,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
+from ivr.dialog.io import Prompt
 from ivr.dialog.model import Slug, StrictModel
+from ivr.queueing import phrases
 from ivr.queueing.hours import HoursConfigError, OpeningHours
 
 
@@ -71,17 +73,22 @@ class Announcement(StrictModel):
 
 
 class InboundTexts(StrictModel):
-    """What the caller hears around the callback offer; `{...}` parts are filled in by the bot."""
+    """What the caller hears around the callback offer. The caller's number is read back digit by digit after
+    `readback`, and the next opening after `reopens`, from prompts the bot renders itself."""
 
     callback_offer: str = "Tryck 1 om du vill att vi ringer upp dig. Du behåller din plats i kön."
-    readback: str = "Vi ringer upp dig på numret {nummer}."
+    readback: str = "Vi ringer upp dig på numret"
     confirm_number: str = (
         "Tryck 1 om numret stämmer. "
         "Vill du bli uppringd på ett annat nummer, slå det och avsluta med fyrkant."
     )
+    ask_number: str = "Slå det nummer du vill bli uppringd på och avsluta med fyrkant."
     invalid_number: str = "Det numret kan vi tyvärr inte ringa till."
     confirmed: str = "Tack! Vi ringer dig när det är din tur. Hej då."
-    closed: str = "Kontaktcenter är stängt just nu. Vi öppnar igen {oppnar}."
+    many_ahead: str = "Det är många samtal före dig i kön."
+    no_agents: str = "Just nu kan ingen handläggare ta emot samtal."
+    closed: str = "Kontaktcenter är stängt just nu."
+    reopens: str = "Vi öppnar igen"
     closed_callback_offer: str = "Tryck 1 om du vill att vi ringer upp dig när vi har öppnat."
 
 
@@ -107,6 +114,15 @@ class InboundConfig(StrictModel):
 
     def active_announcements(self, queue: str, at: datetime) -> list[Announcement]:
         return [announcement for announcement in self.announcements if announcement.active(queue, at)]
+
+    def text(self, name: str) -> Prompt:
+        return Prompt(getattr(self.texts, name), name=f"inbound.{name}")
+
+    def prompts(self) -> list[Prompt]:
+        """Everything the inbound app can say, so that all of it is rendered before a call needs it."""
+        texts = [self.text(name) for name in InboundTexts.model_fields]
+        notices = [Prompt(a.text, name=f"announcement.{a.id}") for a in self.announcements]
+        return texts + notices + list(phrases.all_prompts())
 
 
 def queue_names(configs: Mapping[str, InboundConfig]) -> list[str]:

@@ -1,0 +1,238 @@
+"""`/inbound`: before the queue. Announcements, the caller's place and estimated wait, and a callback offer.
+
+The dialplan runs `AGI(agi://bot/inbound?tenant=T&queue=Q)` before `Queue(Q)` and reads `INBOUND_RESULT`:
+`queue` (go on to the queue), `callback` (a callback was booked; the bot has hung up), `closed` (outside
+opening hours and no callback wanted). A caller who accepts keeps their place: the request's virtual place is
+the moment they called, and the dialer never rings them ahead of anyone who called earlier.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from ivr.agi.channel import Channel
+from ivr.agi.errors import AGIError, AGIHangup
+from ivr.apps.agi_io import SILENT_STAND_IN, SharedDir
+from ivr.dialog.io import Prompt
+from ivr.dialog.registry import DialogNotFoundError, DialogRegistry
+from ivr.queueing import phrases
+from ivr.queueing.callbacks import RedisCallbackQueue
+from ivr.queueing.config import InboundConfig, QueueSettings
+from ivr.queueing.estimate import WaitEstimate, estimate_wait
+from ivr.queueing.handling import HandlingStats
+from ivr.queueing.numbers import CallbackNumber, InvalidNumber, validate_callback_number
+from ivr.queueing.snapshot import QueueSnapshot
+from ivr.speech.prompts import PromptCache
+
+log = logging.getLogger("ivr.apps.inbound")
+
+SLUG = re.compile(r"^[a-z0-9_-]{1,64}$")
+OFFER_TIMEOUT_MS = 5000
+NUMBER_TIMEOUT_MS = 4000  # GET DATA counts it again after each key
+MAX_NUMBER_DIGITS = 15
+NUMBER_ATTEMPTS = 3
+
+
+class QueueInsight(Protocol):
+    """The live queue as the inbound app needs it (LiveQueues over AMI, or a fake in tests)."""
+
+    async def snapshot(self, queue: str) -> QueueSnapshot | None: ...
+
+    async def stats(self, queue: str) -> HandlingStats: ...
+
+
+@dataclass(frozen=True)
+class InboundRooms:
+    documents: DialogRegistry
+    insight: QueueInsight
+    callbacks: RedisCallbackQueue
+    prompts: PromptCache
+    prompts_dir: SharedDir
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """What the caller is told about the queue, also what `ivr inbound preview` prints."""
+
+    position: int
+    estimate: WaitEstimate | None
+    offer_callback: bool
+    prompts: tuple[Prompt, ...]
+
+
+class InboundApp:
+    def __init__(self, rooms: InboundRooms) -> None:
+        self._rooms = rooms
+
+    async def __call__(self, channel: Channel) -> None:
+        request = channel.request
+        tenant, queue = request.query.get("tenant", "default"), request.query.get("queue", "")
+        try:
+            config, settings = self._settings(tenant, queue)
+        except (DialogNotFoundError, KeyError, ValueError) as error:
+            log.error(
+                "call %s: no inbound settings for tenant %r queue %r: %s",
+                request.uniqueid,
+                tenant,
+                queue,
+                error,
+            )
+            await channel.set_variable("INBOUND_RESULT", "queue")
+            return
+        call = _InboundCall(channel, self._rooms, config, settings, tenant, queue)
+        try:
+            await channel.set_variable("INBOUND_RESULT", await call.run())
+        except AGIHangup:
+            log.info("call %s: caller hung up before the queue", request.uniqueid)
+        except AGIError as error:
+            log.warning("call %s: inbound ended early: %s", request.uniqueid, error)
+
+    def _settings(self, tenant: str, queue: str) -> tuple[InboundConfig, QueueSettings]:
+        if not SLUG.match(tenant) or not SLUG.match(queue):
+            raise ValueError("tenant and queue must be slugs")
+        config = self._rooms.documents.document("inbound", tenant, InboundConfig)
+        return config, config.queue(queue)
+
+
+def announcement_for(
+    config: InboundConfig,
+    settings: QueueSettings,
+    snapshot: QueueSnapshot | None,
+    stats: HandlingStats,
+    now: datetime,
+) -> Announcement:
+    """Place, wait and whether to offer a callback, for a caller about to join the queue."""
+    position = (snapshot.waiting if snapshot else 0) + 1
+    estimate = estimate_wait(snapshot, position, stats, now.timestamp()) if snapshot else None
+    said: list[Prompt] = [
+        phrases.position(position)
+        if position <= phrases.MAX_ANNOUNCED_POSITION
+        else config.text("many_ahead")
+    ]
+    if estimate is None or estimate.seconds is None:
+        said.append(config.text("no_agents"))
+        offer = True
+    else:
+        said.append(phrases.wait(estimate.seconds))
+        offer = estimate.seconds > settings.callback_offer_above_s
+    return Announcement(position, estimate, offer, tuple(said))
+
+
+class _InboundCall:
+    """One caller's way to the queue (or to a callback)."""
+
+    def __init__(
+        self,
+        channel: Channel,
+        rooms: InboundRooms,
+        config: InboundConfig,
+        settings: QueueSettings,
+        tenant: str,
+        queue: str,
+    ) -> None:
+        self.channel, self.rooms, self.config, self.settings = channel, rooms, config, settings
+        self.tenant, self.queue = tenant, queue
+        self.arrived = rooms.clock()
+
+    async def run(self) -> str:
+        await self.channel.answer()
+        for notice in self.config.active_announcements(self.queue, self.arrived):
+            await self._play([Prompt(notice.text, name=f"announcement.{notice.id}")])
+        hours = self.settings.hours()
+        if not hours.is_open(self.arrived):
+            return await self._closed(hours.next_opening(self.arrived))
+        insight = self.rooms.insight
+        said = announcement_for(
+            self.config,
+            self.settings,
+            await insight.snapshot(self.queue),
+            await insight.stats(self.queue),
+            self.arrived,
+        )
+        await self._play(list(said.prompts))
+        await self.channel.set_variable("INBOUND_POSITION", str(said.position))
+        if said.estimate is not None and said.estimate.seconds is not None:
+            await self.channel.set_variable("INBOUND_ESTIMATE_S", str(round(said.estimate.seconds)))
+        if said.offer_callback and await self._accepts(self.config.text("callback_offer")):
+            return await self._book_callback(self.arrived)
+        return "queue"
+
+    async def _closed(self, opens: datetime | None) -> str:
+        closed = [self.config.text("closed")]
+        if opens is not None:
+            closed += [self.config.text("reopens"), *phrases.reopening(opens, self.arrived)]
+        await self._play(closed)
+        if opens is not None and await self._accepts(self.config.text("closed_callback_offer")):
+            return await self._book_callback(opens)
+        return "closed"
+
+    async def _accepts(self, offer: Prompt) -> bool:
+        result = await self.channel.get_data(self._sound(offer), OFFER_TIMEOUT_MS, 1)
+        return result.digits == "1"
+
+    async def _book_callback(self, place: datetime) -> str:
+        number = await self._confirmed_number()
+        if number is None:
+            return "queue"
+        added = await self.rooms.callbacks.add(
+            tenant=self.tenant, queue=self.queue, number=number, virtual_place=place
+        )
+        log.info(
+            "call %s: callback %s booked (%s)",
+            self.channel.request.uniqueid,
+            added.request.id,
+            "new" if added.created else "already waiting",
+        )
+        await self._play([self.config.text("confirmed")])
+        await self.channel.hangup()
+        return "callback"
+
+    async def _confirmed_number(self) -> CallbackNumber | None:
+        """Read the caller's number back; 1 confirms, or they key another one ending with #."""
+        number = _valid(self.channel.request.callerid)
+        for _ in range(NUMBER_ATTEMPTS):
+            if number is None:
+                keyed = await self._keys(self.config.text("ask_number"))
+            else:
+                await self._play([self.config.text("readback"), *map(phrases.digit, number.national)])
+                keyed = await self._keys(self.config.text("confirm_number"))
+                if keyed == "1":
+                    return number
+            if not keyed:
+                continue
+            candidate = _valid(keyed)
+            if candidate is None:
+                await self._play([self.config.text("invalid_number")])
+            number = candidate or number
+        return None
+
+    async def _keys(self, prompt: Prompt) -> str:
+        result = await self.channel.get_data(self._sound(prompt), NUMBER_TIMEOUT_MS, MAX_NUMBER_DIGITS)
+        return result.digits
+
+    async def _play(self, prompts: Sequence[Prompt]) -> None:
+        """One Playback of several files: no gaps between the pieces, and no keys needed while it plays."""
+        await self.channel.exec("Playback", "&".join(self._sound(prompt) for prompt in prompts))
+
+    def _sound(self, prompt: Prompt) -> str:
+        path = self.rooms.prompts.resolve(prompt)
+        if path is None:
+            log.warning("prompt %s has no audio (run `ivr prompts build`); playing silence", prompt.name)
+            return SILENT_STAND_IN
+        return self.rooms.prompts_dir.for_asterisk(path)
+
+
+def _valid(text: str | None) -> CallbackNumber | None:
+    if not text:
+        return None
+    try:
+        return validate_callback_number(text)
+    except InvalidNumber as error:
+        log.info("callback number refused: %s", error.reason)
+        return None
