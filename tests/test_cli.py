@@ -42,7 +42,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def test_dialogs_check_passes_the_shipped_dialogs(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["dialogs", "check"])
     assert result.exit_code == 0, result.output
-    assert "2 files checked, 0 errors" in result.output
+    assert "3 files checked, 0 errors" in result.output
     assert "has no audio yet" in result.output  # nothing rendered in this fresh data dir
 
 

@@ -60,11 +60,14 @@ async def run(dialog: Dialog, io: ScriptedCallIO) -> tuple[DialogResult, Recordi
 
 
 def test_the_shipped_dialogs_have_no_errors_or_warnings() -> None:
-    assert [str(problem) for problem in check_paths([DIALOGS])] == []
+    assert [str(problem) for problem in check_paths(sorted(DIALOGS.glob("*/survey.yaml")))] == []
 
 
-def test_the_registry_serves_the_default_and_the_norrtalje_survey() -> None:
-    registry = DialogRegistry(DIALOGS)
+def test_the_registry_serves_the_default_and_the_norrtalje_survey(tmp_path: Path) -> None:
+    for survey in DIALOGS.glob("*/survey.yaml"):  # the other documents there are the apps' business
+        (tmp_path / survey.parent.name).mkdir()
+        (tmp_path / survey.parent.name / survey.name).write_bytes(survey.read_bytes())
+    registry = DialogRegistry(tmp_path)
     assert registry.load() == []
     assert registry.available() == [("default", "survey"), ("norrtalje", "survey")]
     assert registry.get("survey", "norrtalje").id == "norrtalje-enkat"
