@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ivr.agi.server import AGIApp, FastAGIServer
 from ivr.agi.session import TurnObserver
@@ -28,6 +30,7 @@ log = logging.getLogger("ivr.runtime")
 class QueueRooms:
     insight: QueueInsight
     callbacks: RedisCallbackQueue
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 class BotRuntime:
@@ -61,7 +64,9 @@ class BotRuntime:
         )
         routes: dict[str, AGIApp] = {"survey": SurveyApp(rooms)}
         if queues is not None:
-            inbound = InboundRooms(self.dialogs, queues.insight, queues.callbacks, self.prompts, prompts_dir)
+            inbound = InboundRooms(
+                self.dialogs, queues.insight, queues.callbacks, self.prompts, prompts_dir, queues.clock
+            )
             routes["inbound"] = InboundApp(inbound)
         self.server = FastAGIServer(
             routes,

@@ -1,0 +1,260 @@
+"""`/inbound` end to end over the simulated Asterisk: place and wait, the callback offer, the read-back,
+another number, an invalid one, a hang-up during the read-back, closed hours. Requests land in real Redis."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from ivr.apps.runtime import BotRuntime, QueueRooms
+from ivr.queueing.callbacks import CallbackRequest, RedisCallbackQueue
+from ivr.queueing.config import InboundConfig
+from ivr.queueing.handling import HandlingStats, RedisHandlingStore
+from ivr.queueing.snapshot import QueueSnapshot, snapshot_from_queue_status
+from ivr.settings import Settings
+from ivr.sim.asterisk import CallTrace, SimulatedAsterisk
+from ivr.sim.caller import Action, Caller, HangUp, Press, Silence
+from ivr.sim.sounds import SoundLibrary
+
+QUEUE = "kontaktcenter"
+MONDAY_NOON = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # 12:00 in Stockholm: open
+SATURDAY = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)  # closed; opens Monday 07:00
+ANNOUNCEMENT_DAY = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # a Sunday: closed, but the notice is valid
+
+
+class FakeInsight:
+    """A queue with `agents` members on calls and `waiting` callers ahead."""
+
+    def __init__(self, stats: HandlingStats, *, agents: int, busy: int, waiting: int) -> None:
+        self.stats_value = stats
+        self.agents, self.busy, self.waiting = agents, busy, waiting
+
+    async def snapshot(self, queue: str) -> QueueSnapshot | None:
+        params = {"Event": "QueueParams", "Queue": queue, "Calls": str(self.waiting), "Holdtime": "60"}
+        members = [
+            {
+                "Event": "QueueMember",
+                "Queue": queue,
+                "Location": f"Local/m{n}@agents/n",
+                "StateInterface": f"Local/m{n}@agents/n",
+                "Status": "2" if n < self.busy else "1",
+                "InCall": "1" if n < self.busy else "0",
+                "Paused": "0",
+                "LastCall": "0",
+                "LastPause": "0",
+            }
+            for n in range(self.agents)
+        ]
+        entries = [
+            {
+                "Event": "QueueEntry",
+                "Queue": queue,
+                "Position": str(n + 1),
+                "Wait": "30",
+                "Uniqueid": f"9.{n}",
+            }
+            for n in range(self.waiting)
+        ]
+        return snapshot_from_queue_status(params, members, entries, taken_at=MONDAY_NOON.timestamp())
+
+    async def stats(self, queue: str) -> HandlingStats:
+        return self.stats_value
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        await client.ping()
+    except OSError as error:  # redis raises ConnectionError, an OSError
+        pytest.fail(f"Redis is not running on 127.0.0.1:6379 ({error}); start it (see README) and run again")
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"test-inbound-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+async def callbacks(redis: aioredis.Redis, prefix: str) -> AsyncIterator[RedisCallbackQueue]:
+    yield RedisCallbackQueue(redis, prefix=f"{prefix}:callbacks")
+    keys = [key async for key in redis.scan_iter(f"{prefix}:*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+async def start_bot(
+    settings: Settings,
+    callbacks: RedisCallbackQueue,
+    redis: aioredis.Redis,
+    prefix: str,
+    now: datetime,
+    **queue: int,
+) -> BotRuntime:
+    stats = await RedisHandlingStore(redis, prefix).stats(QUEUE)
+    insight = FakeInsight(stats, **{"agents": 2, "busy": 2, "waiting": 3, **queue})
+    runtime = BotRuntime(settings, queues=QueueRooms(insight, callbacks, clock=lambda: now))
+    await runtime.start("127.0.0.1", 0)
+    return runtime
+
+
+async def inbound_call(
+    settings: Settings,
+    callbacks: RedisCallbackQueue,
+    redis: aioredis.Redis,
+    prefix: str,
+    actions: list[Action],
+    *,
+    now: datetime = MONDAY_NOON,
+    callerid: str | None = "0701234567",
+    **queue: int,
+) -> tuple[CallTrace, list[CallbackRequest], BotRuntime]:
+    runtime = await start_bot(settings, callbacks, redis, prefix, now, **queue)
+    try:
+        sim = SimulatedAsterisk(
+            "127.0.0.1", runtime.port, sounds=SoundLibrary([settings.effective_prompts_dir])
+        )
+        trace = await sim.place_call(
+            f"inbound?tenant=norrtalje&queue={QUEUE}", Caller(actions), callerid=callerid
+        )
+    finally:
+        await runtime.stop()
+    return trace, await callbacks.in_queue_order(QUEUE), runtime
+
+
+def said(runtime: BotRuntime, trace: CallTrace, name: str) -> bool:
+    """Whether the prompt called `name` was played or used to ask in this call."""
+    config = runtime.dialogs.document("inbound", "norrtalje", InboundConfig)
+    path = runtime.prompts.resolve(config.text(name))
+    assert path is not None, f"{name} was not rendered"
+    return any(str(path) in command for command in trace.commands)
+
+
+async def test_a_long_wait_is_announced_and_a_callback_on_the_own_number_is_booked(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    trace, requests, runtime = await inbound_call(
+        settings, callbacks, redis, prefix, [Press("1"), Press("1")]
+    )
+
+    assert trace.variables["INBOUND_POSITION"] == "4"
+    assert int(trace.variables["INBOUND_ESTIMATE_S"]) > 240
+    assert trace.variables["INBOUND_RESULT"] == "callback"
+    assert said(runtime, trace, "callback_offer")
+    assert said(runtime, trace, "confirmed")
+    position = runtime.prompts.resolve(
+        runtime.dialogs.document("inbound", "x", InboundConfig).text("readback")
+    )
+    readback = next(c for c in trace.commands if c.startswith("EXEC Playback") and str(position) in c)
+    assert readback.count("&") == 10  # the sentence and ten digits
+    [request] = requests
+    assert (request.number.e164, request.tenant, request.queue) == ("+46701234567", "norrtalje", QUEUE)
+    assert request.virtual_place == MONDAY_NOON
+    assert trace.hangup_by == "bot"
+
+
+async def test_declining_or_staying_silent_goes_on_to_the_queue(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    for answer in (Press("2"), Silence()):
+        trace, requests, _ = await inbound_call(settings, callbacks, redis, prefix, [answer])
+        assert trace.variables["INBOUND_RESULT"] == "queue"
+        assert requests == []
+        assert trace.bot_closed
+        assert not trace.caller_hung_up
+
+
+async def test_a_short_wait_gets_no_offer(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    trace, requests, runtime = await inbound_call(settings, callbacks, redis, prefix, [], busy=0, waiting=0)
+    assert requests == []
+    assert trace.variables["INBOUND_POSITION"] == "1"
+    assert trace.variables["INBOUND_ESTIMATE_S"] == "0"
+    assert not said(runtime, trace, "callback_offer")
+    assert trace.variables["INBOUND_RESULT"] == "queue"
+
+
+async def test_another_number_is_read_back_and_confirmed(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    actions: list[Action] = [Press("1"), Press("0709876543#"), Press("1")]
+    _, [request], _ = await inbound_call(settings, callbacks, redis, prefix, actions)
+    assert request.number.e164 == "+46709876543"
+
+
+async def test_an_invalid_number_is_refused_and_the_own_number_kept(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    actions: list[Action] = [Press("1"), Press("0900123456#"), Press("1")]
+    trace, [request], runtime = await inbound_call(settings, callbacks, redis, prefix, actions)
+    assert said(runtime, trace, "invalid_number")
+    assert request.number.e164 == "+46701234567"
+
+
+async def test_a_hidden_number_is_asked_for(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    actions: list[Action] = [Press("1"), Press("0181234567#"), Press("1")]
+    trace, [request], runtime = await inbound_call(
+        settings, callbacks, redis, prefix, actions, callerid="anonymous"
+    )
+    assert said(runtime, trace, "ask_number")
+    assert request.number.e164 == "+46181234567"
+
+
+async def test_a_hang_up_during_the_read_back_books_nothing(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    trace, requests, _ = await inbound_call(
+        settings, callbacks, redis, prefix, [Press("1"), HangUp(during_prompt=True)]
+    )
+    assert requests == []
+    assert "INBOUND_RESULT" not in trace.variables
+    assert trace.bot_closed
+
+
+async def test_closed_hours_offer_a_callback_at_the_next_opening(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    trace, [request], runtime = await inbound_call(
+        settings, callbacks, redis, prefix, [Press("1"), Press("1")], now=SATURDAY
+    )
+    assert said(runtime, trace, "closed")
+    assert said(runtime, trace, "closed_callback_offer")
+    assert request.virtual_place == datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
+    assert trace.variables["INBOUND_RESULT"] == "callback"
+
+
+async def test_an_active_announcement_is_played_first(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    trace, _, runtime = await inbound_call(
+        settings, callbacks, redis, prefix, [Silence()], now=ANNOUNCEMENT_DAY
+    )
+    config = runtime.dialogs.document("inbound", "norrtalje", InboundConfig)
+    [notice] = config.active_announcements(QUEUE, ANNOUNCEMENT_DAY)
+    path = runtime.prompts.resolve(next(p for p in config.prompts() if p.name == "announcement.vatten-rimbo"))
+    assert notice.id == "vatten-rimbo"
+    assert path is not None
+    first_playback = next(c for c in trace.commands if c.startswith("EXEC Playback"))
+    assert str(path) in first_playback
+    assert trace.variables["INBOUND_RESULT"] == "closed"
+
+
+def test_the_shipped_inbound_settings_say_what_they_should() -> None:
+    from ivr.apps.documents import operator_registry
+
+    registry = operator_registry(Path(__file__).resolve().parents[2] / "dialogs")
+    registry.load()
+    config = registry.document("inbound", "default", InboundConfig)
+    assert config.queue(QUEUE).callback_offer_above_s == 240
+    assert config.queue(QUEUE).hours().is_open(MONDAY_NOON)
+    assert not config.queue(QUEUE).hours().is_open(SATURDAY)
