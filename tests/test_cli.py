@@ -152,3 +152,23 @@ def test_prompts_build_renders_every_prompt_once(env: dict[str, str]) -> None:
     check = CliRunner().invoke(main, ["dialogs", "check"])
     assert check.exit_code == 0
     assert "has no audio yet" not in check.output
+
+
+def test_inbound_preview_prints_what_the_caller_hears(env: dict[str, str]) -> None:
+    open_hours = ["inbound", "preview", "--queue", "kontaktcenter", "--at", "2026-11-23 10:00"]
+    long_wait = CliRunner().invoke(main, [*open_hours, "--position", "3", "--wait", "1300"])
+    assert long_wait.exit_code == 0, long_wait.output
+    assert long_wait.output.splitlines() == [
+        "Du har plats nummer tre i kön.",
+        "Beräknad väntetid är ungefär tjugo minuter.",
+        "Tryck 1 om du vill att vi ringer upp dig. Du behåller din plats i kön.",
+    ]
+    short_wait = CliRunner().invoke(main, [*open_hours, "--position", "1", "--wait", "45"])
+    assert short_wait.output.splitlines() == ["Du är först i kön.", "Beräknad väntetid är mindre än en minut."]
+    closed = CliRunner().invoke(
+        main, ["inbound", "preview", "--queue", "kontaktcenter", "--position", "1", "--at", "2026-11-28 10:00"]
+    )
+    assert "Vi öppnar igen på måndag klockan sju." in closed.output
+    unknown = CliRunner().invoke(main, ["inbound", "preview", "--queue", "bygglov", "--position", "1"])
+    assert unknown.exit_code != 0
+    assert "unknown queue 'bygglov'" in unknown.output

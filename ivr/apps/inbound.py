@@ -23,7 +23,7 @@ from ivr.dialog.registry import DialogNotFoundError, DialogRegistry
 from ivr.queueing import phrases
 from ivr.queueing.callbacks import RedisCallbackQueue
 from ivr.queueing.config import InboundConfig, QueueSettings
-from ivr.queueing.estimate import WaitEstimate, estimate_wait
+from ivr.queueing.estimate import EstimateMethod, WaitEstimate, estimate_wait
 from ivr.queueing.handling import HandlingStats
 from ivr.queueing.numbers import CallbackNumber, InvalidNumber, validate_callback_number
 from ivr.queueing.snapshot import QueueSnapshot
@@ -110,11 +110,16 @@ def announcement_for(
     """Place, wait and whether to offer a callback, for a caller about to join the queue."""
     position = (snapshot.waiting if snapshot else 0) + 1
     estimate = estimate_wait(snapshot, position, stats, now.timestamp()) if snapshot else None
-    said: list[Prompt] = [
-        phrases.position(position)
-        if position <= phrases.MAX_ANNOUNCED_POSITION
-        else config.text("many_ahead")
-    ]
+    return spoken(config, settings, position, estimate)
+
+
+def spoken(
+    config: InboundConfig, settings: QueueSettings, position: int, estimate: WaitEstimate | None
+) -> Announcement:
+    if position <= phrases.MAX_ANNOUNCED_POSITION:
+        said = [phrases.position(position)]
+    else:
+        said = [config.text("many_ahead")]
     if estimate is None or estimate.seconds is None:
         said.append(config.text("no_agents"))
         offer = True
@@ -122,6 +127,28 @@ def announcement_for(
         said.append(phrases.wait(estimate.seconds))
         offer = estimate.seconds > settings.callback_offer_above_s
     return Announcement(position, estimate, offer, tuple(said))
+
+
+def preview(
+    config: InboundConfig, queue: str, position: int, wait_s: float | None, at: datetime
+) -> list[str]:
+    """What a caller would hear, as text, for `ivr inbound preview`."""
+    settings = config.queue(queue)
+    lines = [notice.text for notice in config.active_announcements(queue, at)]
+    hours = settings.hours()
+    if not hours.is_open(at):
+        opens = hours.next_opening(at)
+        lines.append(config.texts.closed)
+        if opens is not None:
+            reopening = " ".join(prompt.text for prompt in phrases.reopening(opens, at))
+            lines += [f"{config.texts.reopens} {reopening}.", config.texts.closed_callback_offer]
+        return lines
+    estimate = None if wait_s is None else WaitEstimate(wait_s, wait_s, wait_s, EstimateMethod.GIVEN)
+    said = spoken(config, settings, position, estimate)
+    lines += [prompt.text for prompt in said.prompts]
+    if said.offer_callback:
+        lines.append(config.texts.callback_offer)
+    return lines
 
 
 class _InboundCall:

@@ -41,6 +41,7 @@ class EstimateMethod(StrEnum):
     NO_AGENTS = "no_agents"  # nobody logged in and unpaused: no wait can be promised
     NAIVE = "naive"
     APP_QUEUE = "app_queue"
+    GIVEN = "given"  # a wait given by hand, e.g. `ivr inbound preview --wait`
 
 
 @dataclass(frozen=True)
