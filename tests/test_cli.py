@@ -164,10 +164,21 @@ def test_inbound_preview_prints_what_the_caller_hears(env: dict[str, str]) -> No
         "Tryck 1 om du vill att vi ringer upp dig. Du behåller din plats i kön.",
     ]
     short_wait = CliRunner().invoke(main, [*open_hours, "--position", "1", "--wait", "45"])
-    assert short_wait.output.splitlines() == ["Du är först i kön.", "Beräknad väntetid är mindre än en minut."]
-    closed = CliRunner().invoke(
-        main, ["inbound", "preview", "--queue", "kontaktcenter", "--position", "1", "--at", "2026-11-28 10:00"]
-    )
+    assert short_wait.output.splitlines() == [
+        "Du är först i kön.",
+        "Beräknad väntetid är mindre än en minut.",
+    ]
+    saturday = [
+        "inbound",
+        "preview",
+        "--queue",
+        "kontaktcenter",
+        "--position",
+        "1",
+        "--at",
+        "2026-11-28 10:00",
+    ]
+    closed = CliRunner().invoke(main, saturday)
     assert "Vi öppnar igen på måndag klockan sju." in closed.output
     unknown = CliRunner().invoke(main, ["inbound", "preview", "--queue", "bygglov", "--position", "1"])
     assert unknown.exit_code != 0
