@@ -236,7 +236,7 @@ async def test_an_event_that_does_not_fit_is_logged_and_the_queue_resynchronised
         assert member(snapshot, ANNA).status == DeviceStatus.NOT_INUSE
         assert live.resyncs == resyncs + 1  # one QueueStatus for the three
         messages = " | ".join(record.getMessage() for record in caplog.records)
-        assert "QueueMemberStatus does not fit (QueueMember Status: 'busy-ish' is not a whole number)" in messages
+        assert "QueueMemberStatus does not fit (QueueMember Status: 'busy-ish' is not" in messages
         assert "QueueCallerJoin does not fit (Asterisk counts 4 callers, we know of 1)" in messages
         assert "AgentComplete does not fit" in messages
         assert (await live.stats("kc")).completions == 0  # the odd AgentComplete taught nothing
