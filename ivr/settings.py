@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         "callback-answered", description="Dialplan context a callback is answered into"
     )
     callback_channel: str = Field(
-        "Local/{digits}@callback-out",
+        "Local/{digits}@callback-out/n",  # /n keeps the Local channel, so the survey can follow the call
         description="Dial string for a callback; {digits} is the validated number",
     )
     callback_caller_id: str = Field(
