@@ -96,7 +96,7 @@ class QueueView(Protocol):
 @dataclass(frozen=True)
 class DialerConfig:
     queues: tuple[str, ...]
-    channel_template: str = "Local/{digits}@callback-out"
+    channel_template: str = "Local/{digits}@callback-out/n"  # /n: the survey can follow the answered call
     context: str = "callback-answered"
     exten: str = "s"
     priority: int = 1

@@ -154,7 +154,7 @@ async def test_an_answered_callback_is_done(
     ]
     assert originator.calls == [
         Originated(
-            channel="Local/0700000001@callback-out",
+            channel="Local/0700000001@callback-out/n",
             context="callback-answered",
             exten="s",
             priority=1,
