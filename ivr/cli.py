@@ -195,5 +195,28 @@ def db_upgrade(settings: Settings) -> None:
     click.echo(f"database at revision {current_revision(settings.effective_database_url)}")
 
 
+@main.group()
+def callbacks() -> None:
+    """Call back the citizens who asked for it, in queue order (AMI Originate)."""
+
+
+@callbacks.command("run")
+@click.option(
+    "--learn/--no-learn",
+    default=False,
+    show_default=True,
+    help="Also learn handling times from the queue events (only one process per Asterisk should)",
+)
+@click.pass_obj
+def callbacks_run(settings: Settings, learn: bool) -> None:
+    """Dial waiting callback requests until SIGTERM/SIGINT (calls under way are finished first)."""
+    from ivr.apps.callbacks import CallbacksStartupError, run_callbacks
+
+    try:
+        asyncio.run(run_callbacks(settings, learn=learn))
+    except CallbacksStartupError as error:
+        raise click.ClickException(str(error)) from None
+
+
 if __name__ == "__main__":
     main()
