@@ -176,7 +176,6 @@ class CallbackService:
         await self.live.start()
         originator = AmiOriginator(self.ami)
         self.dialers = [self._dialer(plan, originator) for plan in self.plans]
-        log.info("callback dialers ready for %s", ", ".join(queues))
 
     def _dialer(self, plan: QueuePlan, originator: AmiOriginator) -> CallbackDialer:
         assert self.redis is not None
@@ -211,13 +210,14 @@ class CallbackService:
 
 async def run_callbacks(settings: Settings, *, learn: bool = False) -> None:
     """`ivr callbacks run`: start, dial until SIGTERM/SIGINT, stop after the calls under way."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     service = CallbackService(settings, learn=learn)
     await service.start()
     try:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+        log.info("callback dialers ready for %s", ", ".join(plan.queue for plan in service.plans))
         await service.run(stop)
         log.info("callback dialers stopped")
     finally:
