@@ -210,11 +210,11 @@ def callbacks() -> None:
 @click.pass_obj
 def callbacks_run(settings: Settings, learn: bool) -> None:
     """Dial waiting callback requests until SIGTERM/SIGINT (calls under way are finished first)."""
-    from ivr.apps.callbacks import CallbacksStartupError, run_callbacks
+    from ivr.apps.callbacks import CallbacksError, run_callbacks
 
     try:
         asyncio.run(run_callbacks(settings, learn=learn))
-    except CallbacksStartupError as error:
+    except CallbacksError as error:
         raise click.ClickException(str(error)) from None
 
 

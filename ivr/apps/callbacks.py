@@ -7,8 +7,9 @@ inbound settings (`dialogs/<tenant>/inbound.yaml`). One `CallbackDialer` per que
 all sharing one live view of the queues (`LiveQueues`) and one originator (`AmiOriginator`).
 
 At start, a wrong AMI password, an unreachable Asterisk, Redis or database ends the service with a message
-that says what to check. Once running, nothing ends it but SIGTERM/SIGINT: the AMI client reconnects by
-itself (meanwhile the queues are unknown and nothing is dialled), and the dialers retry Redis every round.
+that says what to check. Once running, the AMI client reconnects by itself (meanwhile the queues are unknown
+and nothing is dialled) and the dialers retry Redis every round; only SIGTERM/SIGINT end it, or Asterisk
+refusing the login again on a reconnect (the password changed), which ends it with that message.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ log = logging.getLogger("ivr.callbacks")
 DIALER_EVENTS = "call,agent"
 
 
-class CallbacksStartupError(Exception):
-    """The service cannot start; the message says what to check."""
+class CallbacksError(Exception):
+    """The service cannot start or go on; the message says what to check."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def queue_plans(configs: Mapping[str, InboundConfig]) -> list[QueuePlan]:
             if queue not in found:
                 found[queue] = (hours, [tenant])
             elif found[queue][0] != hours:
-                raise CallbacksStartupError(
+                raise CallbacksError(
                     f"queue {queue!r} has different opening hours in {found[queue][1][0]}/inbound.yaml and "
                     f"{tenant}/inbound.yaml: give it the same hours in both (one queue, one set of hours)"
                 )
@@ -151,7 +152,7 @@ class CallbackService:
         self.live: LiveQueues | None = None
 
     async def start(self) -> None:
-        """Connect everything and build the dialers; CallbacksStartupError says what to check."""
+        """Connect everything and build the dialers; CallbacksError says what to check."""
         try:
             await self._start()
         except BaseException:
@@ -163,7 +164,7 @@ class CallbackService:
         configs = self._configs if self._configs is not None else read_inbound_configs(settings.dialogs_dir)
         self.plans = queue_plans(configs)
         if not self.plans:
-            raise CallbacksStartupError(
+            raise CallbacksError(
                 f"no queue to dial for: no <tenant>/inbound.yaml under {settings.dialogs_dir} names one "
                 "(check IVR_DIALOGS_DIR and the inbound settings' queues)"
             )
@@ -191,10 +192,27 @@ class CallbackService:
         return CallbackDialer(config, callbacks, self.live, originator, self._clock, plan.hours)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Dial until `stop` is set; calls under way are seen to their outcome."""
-        if not self.dialers:
+        """Dial until `stop` is set; calls under way are seen to their outcome. Raises CallbacksError when
+        Asterisk refuses the login on a reconnect (after the calls under way)."""
+        if not self.dialers or self.live is None:
             raise RuntimeError("start the callback service first")
-        await asyncio.gather(*(dialer.run(stop) for dialer in self.dialers))
+        refused: list[str] = []
+        watcher = asyncio.create_task(self._stop_if_ami_gives_up(self.live, stop, refused))
+        try:
+            await asyncio.gather(*(dialer.run(stop) for dialer in self.dialers))
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        if refused:
+            raise CallbacksError(refused[0])
+
+    async def _stop_if_ami_gives_up(self, live: LiveQueues, stop: asyncio.Event, refused: list[str]) -> None:
+        reason = await live.wait_gave_up()
+        refused.append(
+            f"the AMI connection to {self.settings.ami_host}:{self.settings.ami_port} ended for good "
+            f"({reason}); check IVR_AMI_USER and IVR_AMI_SECRET against manager.conf"
+        )
+        stop.set()
 
     async def close(self) -> None:
         if self.live is not None:
@@ -228,12 +246,12 @@ async def connect_redis(url: str) -> Redis:
     try:
         redis = Redis.from_url(url)
     except ValueError as error:
-        raise CallbacksStartupError(f"IVR_REDIS_URL {_safe_url(url)!r} is not a Redis URL: {error}") from None
+        raise CallbacksError(f"IVR_REDIS_URL {_safe_url(url)!r} is not a Redis URL: {error}") from None
     try:
         await redis.ping()
     except (RedisError, OSError) as error:
         await redis.aclose()
-        raise CallbacksStartupError(
+        raise CallbacksError(
             f"cannot reach Redis at {_safe_url(url)} ({error}): check IVR_REDIS_URL (host, port, password) "
             "and that redis-server is running"
         ) from None
@@ -247,7 +265,7 @@ async def open_records(settings: Settings) -> CallbackRecords:
         await asyncio.to_thread(upgrade, url)
         return CallbackRecords(url, caller_salt=settings.caller_salt)
     except (SQLAlchemyError, OSError, ValueError) as error:
-        raise CallbacksStartupError(
+        raise CallbacksError(
             f"cannot prepare the database at {_safe_database_url(url)} ({_first_line(error)}): check "
             "IVR_DATABASE_URL and that the database server is running"
         ) from None
@@ -266,17 +284,17 @@ async def connect_ami(settings: Settings) -> AMIClient:
             ping_interval_s=settings.ami_ping_interval_s,
         )
     except ValueError as error:
-        raise CallbacksStartupError(f"AMI settings: {error} (check IVR_AMI_PORT and IVR_AMI_*)") from None
+        raise CallbacksError(f"AMI settings: {error} (check IVR_AMI_PORT and IVR_AMI_*)") from None
     try:
         await ami.connect()
     except AMIAuthenticationError as error:
         await ami.close()
-        raise CallbacksStartupError(
+        raise CallbacksError(
             f"Asterisk at {where} refused the AMI login: {error}. Check IVR_AMI_USER and IVR_AMI_SECRET"
         ) from None
     except AMIError as error:
         await ami.close()
-        raise CallbacksStartupError(
+        raise CallbacksError(
             f"cannot reach Asterisk's AMI at {where} ({error}): check IVR_AMI_HOST and IVR_AMI_PORT, that "
             "Asterisk runs, and manager.conf ([general] enabled = yes, bindaddr, port)"
         ) from None

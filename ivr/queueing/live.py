@@ -145,6 +145,8 @@ class LiveQueues:
         self._task: asyncio.Task[None] | None = None
         self._learning_failed = False
         self._barriers: set[asyncio.Future[None]] = set()
+        self._gave_up = asyncio.Event()
+        self.gave_up_reason: str | None = None  # why the AMI client stopped reconnecting, when it did
         self.resyncs = 0  # QueueStatus answers applied, for the curious (and the tests)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -189,6 +191,11 @@ class LiveQueues:
             await reached
         finally:
             self._barriers.discard(reached)
+
+    async def wait_gave_up(self) -> str:
+        """Returns when the AMI client has stopped reconnecting for good (its login was refused): why."""
+        await self._gave_up.wait()
+        return self.gave_up_reason or "the AMI client gave up"
 
     # -- what the dialer and the inbound app ask -----------------------------------------------------------
 
@@ -241,7 +248,11 @@ class LiveQueues:
                     continue
                 except StopAsyncIteration:
                     return
-            await self._handle(item)
+            try:
+                await self._handle(item)
+            except Exception:  # a bug must not end the view: log it and look again
+                log.exception("live queues: handling %r failed; resynchronising", item)
+                self._dirty.update(self.queues)
 
     async def _handle(self, item: StreamItem) -> None:
         if isinstance(item, _Barrier):
@@ -259,10 +270,15 @@ class LiveQueues:
     def _on_notice(self, notice: AMINotice) -> None:
         loop_now = asyncio.get_running_loop().time()
         if isinstance(notice, ConnectionLost):
-            log.warning("AMI connection lost (%s): queue states unknown until it is back", notice.reason)
             for queue in self.queues:
                 self._forget(queue)
             self._refresh_at = loop_now + RETRY_S
+            if notice.reconnecting:
+                log.warning("AMI connection lost (%s): queue states unknown until it is back", notice.reason)
+            else:
+                log.error("AMI connection lost for good (%s): queue states unknown", notice.reason)
+                self.gave_up_reason = notice.reason
+                self._gave_up.set()
         else:
             log.info("AMI events were missed (%s): asking QueueStatus again", type(notice).__name__)
             self._dirty.update(self.queues)

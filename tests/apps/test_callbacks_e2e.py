@@ -17,12 +17,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from queueing.test_callbacks_support import REDIS_URL, mobile, redis_for_test, unique_prefix
-from queueing.test_live_support import EPOCH, CuttableProxy, PbxRecorder, ami_client, eventually, running
+from queueing.test_live_support import (
+    EPOCH,
+    SAFETY_S,
+    CuttableProxy,
+    PbxRecorder,
+    ami_client,
+    eventually,
+    running,
+)
 from redis.asyncio import Redis
 
 from ivr.apps.callbacks import (
+    CallbacksError,
     CallbackService,
-    CallbacksStartupError,
     callback_queue_prefix,
     queue_plans,
     read_inbound_configs,
@@ -36,7 +44,7 @@ from ivr.queueing.hours import OpeningHours
 from ivr.queueing.live import LiveQueues
 from ivr.queueing.originator import AmiOriginator
 from ivr.settings import Settings
-from ivr.sim.ami import Agent, Answers, Busy, CallerId, Fixed, JoinQueue, QueueConfig, SimulatedPBX
+from ivr.sim.ami import Agent, AmiUser, Answers, Busy, CallerId, Fixed, JoinQueue, QueueConfig, SimulatedPBX
 from ivr.store.callbacks import CallbackRecords
 
 ANNA = "Local/anna@agents/n"
@@ -296,6 +304,31 @@ async def test_the_service_dials_rides_out_a_lost_ami_connection_and_records_in_
     ]
 
 
+async def test_a_login_refused_on_reconnect_ends_the_service_with_what_to_check(
+    tmp_path: Path, redis: Redis, prefix: str
+) -> None:
+    pbx = contact_centre()
+    async with running(pbx) as port:
+        proxy = CuttableProxy(port)
+        settings = service_settings(tmp_path, prefix, await proxy.start())
+        service = CallbackService(settings, poll_interval_s=0.01)
+        await service.start()
+        try:
+            pbx.ami.users[0] = AmiUser("admin", "changed-secret")  # the password changed in manager.conf
+            proxy.cut()
+            proxy.restore()
+            with pytest.raises(CallbacksError) as ended:
+                async with asyncio.timeout(SAFETY_S):  # a safety net, not a measurement
+                    await service.run(asyncio.Event())
+        finally:
+            await service.close()
+            await proxy.close()
+
+    message = str(ended.value)
+    assert "ended for good" in message
+    assert "check IVR_AMI_USER and IVR_AMI_SECRET" in message
+
+
 async def test_sigterm_stops_the_command(tmp_path: Path, redis: Redis, prefix: str) -> None:
     pbx = contact_centre()
     async with running(pbx) as port, ami_client(port) as watcher:
@@ -339,7 +372,7 @@ async def test_a_wrong_ami_password_says_what_to_check(tmp_path: Path, redis: Re
     pbx = contact_centre()
     async with running(pbx) as port:
         service = CallbackService(service_settings(tmp_path, prefix, port, ami_secret="wrong"))
-        with pytest.raises(CallbacksStartupError) as refused:
+        with pytest.raises(CallbacksError) as refused:
             await service.start()
 
     message = str(refused.value)
@@ -351,9 +384,7 @@ async def test_a_wrong_ami_password_says_what_to_check(tmp_path: Path, redis: Re
 
 async def test_unreachable_asterisk_says_what_to_check(tmp_path: Path, redis: Redis, prefix: str) -> None:
     service = CallbackService(service_settings(tmp_path, prefix, 1))
-    with pytest.raises(
-        CallbacksStartupError, match=r"cannot reach Asterisk's AMI at 127\.0\.0\.1:1 .*IVR_AMI_HOST"
-    ):
+    with pytest.raises(CallbacksError, match=r"cannot reach Asterisk's AMI at 127\.0\.0\.1:1 .*IVR_AMI_HOST"):
         await service.start()
 
 
@@ -375,7 +406,7 @@ def test_the_command_names_a_dead_redis(tmp_path: Path) -> None:
 async def test_without_inbound_settings_there_is_nothing_to_dial(tmp_path: Path, prefix: str) -> None:
     settings = service_settings(tmp_path, prefix, 5038, dialogs_dir=tmp_path / "empty")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(CallbacksStartupError, match="no queue to dial for"):
+    with pytest.raises(CallbacksError, match="no queue to dial for"):
         await CallbackService(settings).start()
 
 
@@ -400,9 +431,7 @@ def test_one_queue_with_two_sets_of_hours_is_refused() -> None:
     def config(hours: Mapping[str, object]) -> InboundConfig:
         return InboundConfig.model_validate({"id": "inkommande", "queues": {"kc": {"opening_hours": hours}}})
 
-    with pytest.raises(
-        CallbacksStartupError, match=r"different opening hours in norrtalje/inbound\.yaml and rimbo"
-    ):
+    with pytest.raises(CallbacksError, match=r"different opening hours in norrtalje/inbound\.yaml and rimbo"):
         queue_plans(
             {"norrtalje": config(ALWAYS_OPEN), "rimbo": config({"weekly": {"mon-fri": "08:00-16:00"}})}
         )
