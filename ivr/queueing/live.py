@@ -141,6 +141,7 @@ class LiveQueues:
         self._dirty: set[str] = set()
         self._missing: set[str] = set()  # queues QueueStatus did not show (warned once)
         self._refresh_at = 0.0  # loop time of the next full resynchronisation
+        self._retry_at = 0.0  # after a QueueStatus that failed, not before this loop time
         self._stream: EventStream | None = None
         self._task: asyncio.Task[None] | None = None
         self._learning_failed = False
@@ -233,26 +234,33 @@ class LiveQueues:
     # -- the event loop ------------------------------------------------------------------------------------
 
     async def _run(self, stream: EventStream) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            if loop.time() >= self._refresh_at:
-                await self._resync(self.queues)
-            item = stream.get_nowait()
-            if item is None:
-                if self._dirty:
-                    await self._resync(sorted(self._dirty))
-                try:
-                    async with asyncio.timeout(max(0.0, self._refresh_at - loop.time())):
-                        item = await stream.get()
-                except TimeoutError:
-                    continue
-                except StopAsyncIteration:
-                    return
             try:
-                await self._handle(item)
+                item = await self._next(stream)
+                if item is not None:
+                    await self._handle(item)
+            except StopAsyncIteration:  # the AMI client closed
+                return
             except Exception:  # a bug must not end the view: log it and look again
-                log.exception("live queues: handling %r failed; resynchronising", item)
+                log.exception("live queues: an AMI event or notice could not be handled; resynchronising")
                 self._dirty.update(self.queues)
+
+    async def _next(self, stream: EventStream) -> StreamItem | None:
+        """The next item; resynchronises first when due (every `refresh_s`, or idle with queues in doubt).
+        None when the wait ran into the next refresh."""
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._refresh_at:
+            await self._resync(self.queues)
+        item = stream.get_nowait()
+        if item is not None:
+            return item
+        if self._dirty and loop.time() >= self._retry_at:
+            await self._resync(sorted(self._dirty))
+        try:
+            async with asyncio.timeout(max(0.0, self._refresh_at - loop.time())):
+                return await stream.get()
+        except TimeoutError:
+            return None
 
     async def _handle(self, item: StreamItem) -> None:
         if isinstance(item, _Barrier):
@@ -332,7 +340,7 @@ class LiveQueues:
                 continue
             self._load(queue, status)
         if failed:
-            self._refresh_at = loop.time() + RETRY_S
+            self._retry_at = self._refresh_at = loop.time() + RETRY_S  # then every queue again
         elif all_queues:
             self._refresh_at = loop.time() + self._refresh_s
 
