@@ -3,12 +3,13 @@
 A request is dialled only when
 (a) the centre is open, and not about to close (`closing_margin_s`),
 (b) an agent of its queue is free: the requests being dialled in a queue, by every dialer together, never
-    outnumber the free agents (the claim counts them atomically), and
+    outnumber the free agents (the claim counts them atomically); or, in a busy queue where later callers
+    would take every freed agent, the request is at the head of the line (one dialled at a time), and
 (c) no caller who joined the queue before the request's virtual place is still waiting: it keeps its place,
     never ahead of earlier callers. Once answered it enters the queue with `QUEUE_PRIO`, ahead of the callers
     who came after it.
 
-Originate goes to `channel_template` with the validated number's digits (e.g. `Local/{digits}@callback-out`,
+Originate goes to `channel_template` with the validated number's digits (e.g. `Local/{digits}@callback-out/n`,
 a context that dials the trunk); the answered call continues at `context`/`exten`/`priority`, which greets
 the citizen and runs Queue(). Channel variables: CALLBACK_ID, CALLBACK_TENANT, CALLBACK_QUEUE, QUEUE_PRIO.
 
@@ -247,8 +248,13 @@ class CallbackDialer:
     async def _claim_in(self, queue: str, dialable: bool) -> list[Claim]:
         # Not dialable: claim_next with no free agents still releases leases that ran out.
         free = max(0, await self._queue_view.free_agents(queue)) if dialable else 0
-        waiting = await self._queue_view.waiting_since(queue) if free else []
+        waiting = await self._queue_view.waiting_since(queue) if dialable else []
         latest_place = min(waiting, default=None)
+        # app_queue hands a freed agent to a waiting caller within a second, so in a busy queue no agent
+        # is ever seen free. A request ahead of everyone waiting is at the head of the line: dial it (one
+        # at a time); the citizen answers into the queue with priority and takes the next agent.
+        if dialable and not free and waiting:
+            free = 1
         claims = []
         while (
             claim := await self._callbacks.claim_next(

@@ -205,6 +205,25 @@ async def test_never_ahead_of_callers_who_joined_before(
     assert originator.dialled() == [before.id, after.id]
 
 
+async def test_at_the_head_of_a_busy_queue_a_request_is_dialled_without_a_free_agent(
+    dialer: CallbackDialer, callbacks: RedisCallbackQueue, view: FakeQueueView, originator: FakeOriginator
+) -> None:
+    """Later callers would take every freed agent; the request keeps its place by being dialled now."""
+    head = await add(callbacks, 1, place=1)
+    second = await add(callbacks, 2, place=2)
+    behind = await add(callbacks, 3, place=6)
+    view.free[QUEUE] = 0
+    view.waiting[QUEUE] = [minutes(5), minutes(7)]  # both joined after `head` and `second`
+    assert [result.request_id for result in await dialer.step()] == [head.id]  # one at a time
+    assert [result.request_id for result in await dialer.step()] == [second.id]
+    assert await dialer.step() == []  # `behind` is after the caller who joined at 5
+    view.waiting[QUEUE] = []
+    assert await dialer.step() == []  # an empty queue and no free agent: nobody to go ahead of, so wait
+    view.free[QUEUE] = 1
+    assert [result.request_id for result in await dialer.step()] == [behind.id]
+    assert originator.dialled() == [head.id, second.id, behind.id]
+
+
 async def test_each_queue_keeps_its_own_order(
     dialer: CallbackDialer, callbacks: RedisCallbackQueue, view: FakeQueueView, originator: FakeOriginator
 ) -> None:
