@@ -32,15 +32,26 @@ def main(ctx: click.Context, log_level: str) -> None:
 @click.option("--port", type=int, default=None, help="Port (default IVR_AGI_PORT, 4573)")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
-    """Run the FastAGI server (SIGHUP reloads dialogs; SIGTERM stops after the calls in progress)."""
+    """Run the FastAGI server: /survey, and /inbound when IVR_AMI_SECRET is set (SIGHUP reloads dialogs;
+    SIGTERM stops after the calls in progress)."""
+    from ivr.apps.callbacks import CallbacksError
+    from ivr.apps.queues import open_queue_rooms
     from ivr.apps.runtime import BotRuntime
 
     async def run() -> None:
-        runtime = BotRuntime(settings)
-        await runtime.start(host or settings.agi_host, settings.agi_port if port is None else port)
-        await runtime.serve_until_signalled()
+        queues = await open_queue_rooms(settings)  # None without AMI settings: survey only
+        try:
+            runtime = BotRuntime(settings, queues=queues.rooms if queues else None)
+            await runtime.start(host or settings.agi_host, settings.agi_port if port is None else port)
+            await runtime.serve_until_signalled()
+        finally:
+            if queues is not None:
+                await queues.close()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except CallbacksError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
