@@ -14,6 +14,7 @@ from ivr.agi.server import AGIApp, FastAGIServer
 from ivr.agi.session import TurnObserver
 from ivr.apps.agi_io import SharedDir
 from ivr.apps.documents import operator_registry
+from ivr.apps.greeting import CallbackGreetingApp
 from ivr.apps.inbound import InboundApp, InboundRooms, QueueInsight
 from ivr.apps.survey import SurveyApp, SurveyRooms
 from ivr.queueing.callbacks import RedisCallbackQueue
@@ -68,6 +69,7 @@ class BotRuntime:
                 self.dialogs, queues.insight, queues.callbacks, self.prompts, prompts_dir, queues.clock
             )
             routes["inbound"] = InboundApp(inbound)
+            routes["callback"] = CallbackGreetingApp(self.dialogs, self.prompts, prompts_dir)
         self.server = FastAGIServer(
             routes,
             allow=settings.allowed_networks,

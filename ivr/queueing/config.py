@@ -90,11 +90,29 @@ class InboundTexts(StrictModel):
     closed: str = "Kontaktcenter är stängt just nu."
     reopens: str = "Vi öppnar igen"
     closed_callback_offer: str = "Tryck 1 om du vill att vi ringer upp dig när vi har öppnat."
+    callback_greeting: str = (
+        "Hej, det här är {kommun} som ringer upp dig, som du bad om. "
+        "Du kopplas nu till nästa lediga handläggare."
+    )
+
+    @field_validator("*")
+    @classmethod
+    def _only_known_placeholders(cls, text: str) -> str:
+        try:
+            text.format(kommun="")
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"the only placeholder is {{kommun}}; found {error} (write {{{{ for a brace)"
+            ) from None
+        return text
 
 
 class InboundConfig(StrictModel):
     id: Slug
     purpose: Literal["inbound"] = "inbound"
+    municipality: str = Field(
+        "kommunen", description='How the bot names the municipality, e.g. "Norrtälje kommun".'
+    )
     queues: dict[Slug, QueueSettings] = Field(min_length=1)
     announcements: list[Announcement] = Field(default_factory=list)
     texts: InboundTexts = Field(default_factory=InboundTexts)
@@ -116,7 +134,7 @@ class InboundConfig(StrictModel):
         return [announcement for announcement in self.announcements if announcement.active(queue, at)]
 
     def text(self, name: str) -> Prompt:
-        return Prompt(getattr(self.texts, name), name=f"inbound.{name}")
+        return Prompt(getattr(self.texts, name).format(kommun=self.municipality), name=f"inbound.{name}")
 
     def prompts(self) -> list[Prompt]:
         """Everything the inbound app can say, so that all of it is rendered before a call needs it."""

@@ -258,3 +258,39 @@ def test_the_shipped_inbound_settings_say_what_they_should() -> None:
     assert config.queue(QUEUE).callback_offer_above_s == 240
     assert config.queue(QUEUE).hours().is_open(MONDAY_NOON)
     assert not config.queue(QUEUE).hours().is_open(SATURDAY)
+
+
+async def test_the_answered_callback_is_greeted_in_the_municipalitys_name(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    inbound_yaml = settings.dialogs_dir / "default" / "inbound.yaml"
+    inbound_yaml.write_text(
+        inbound_yaml.read_text().replace("municipality: kommunen", "municipality: Norrtälje kommun")
+    )
+    runtime = await start_bot(settings, callbacks, redis, prefix, MONDAY_NOON)
+    try:
+        config = runtime.dialogs.document("inbound", "norrtalje", InboundConfig)
+        greeting = config.text("callback_greeting")
+        assert greeting.text.startswith("Hej, det här är Norrtälje kommun som ringer upp dig")
+        runtime.prompts.build([greeting])
+        sim = SimulatedAsterisk(
+            "127.0.0.1", runtime.port, sounds=SoundLibrary([settings.effective_prompts_dir])
+        )
+        trace = await sim.place_call("callback?tenant=norrtalje&id=abc", Caller([]))
+    finally:
+        await runtime.stop()
+    assert trace.commands[:2] == ["ANSWER", f'STREAM FILE {runtime.prompts.resolve(greeting)} ""']
+    assert trace.bot_closed
+    assert not trace.caller_hung_up  # the dialplan goes on to the queue
+
+
+def test_a_stray_brace_in_a_text_is_a_clear_error(tmp_path: Path) -> None:
+    from ivr.dialog.loader import read_model
+
+    path = tmp_path / "inbound.yaml"
+    path.write_text("id: x\npurpose: inbound\nqueues: {kc: {}}\ntexts:\n  confirmed: Tack {namn}!\n")
+    config, problems = read_model(path, InboundConfig)
+    assert config is None
+    assert [str(p).split("inbound.yaml:")[1] for p in problems] == [
+        "5:14: the only placeholder is {kommun}; found 'namn' (write {{ for a brace)"
+    ]
