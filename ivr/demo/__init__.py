@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ivr.apps.runtime import BotRuntime
 from ivr.demo.personas import Mood, Persona, make_persona
+from ivr.demo.queue_day import run_queue_day
 from ivr.report.summary import dialog_summary, tenants_line
 from ivr.settings import Settings
 from ivr.sim.asterisk import CallTrace, SimulatedAsterisk
@@ -26,6 +27,7 @@ TENANTS = ("norrtalje", "osthammar", "malmo")
 AGENTS = ("kv01", "kv02", "kv03", "kv04", "kv05", "kv06")
 CONCURRENT_CALLS = 10
 DEMO_DATABASE = "demo.db"
+QUEUE_DAY_CALLS = 20
 
 # What demo callers say at the end (spoken by espeak-ng, so later issues can transcribe and classify them).
 COMMENTS: dict[Mood, tuple[str, ...]] = {
@@ -68,7 +70,8 @@ async def run_demo(
         placed = await _place_calls(runtime, calls, seed, comment_audio)
     finally:
         await runtime.stop()
-    return _summary(settings, placed, started_at)
+    queue_day = await run_queue_day(settings, data_dir, calls=min(QUEUE_DAY_CALLS, calls), seed=seed)
+    return "\n\n".join([_summary(settings, placed, started_at), "\n".join(queue_day.lines())])
 
 
 def _demo_settings(settings: Settings, data_dir: Path, database_url: str | None) -> Settings:
