@@ -2,12 +2,18 @@
 # Installs what the bot, its demo and its tests need on a fresh Debian machine with Python 3.11+:
 # system packages (espeak-ng for prompts; Redis and PostgreSQL only when they are missing), the virtualenv with the
 # package and its dev tools, and starts Redis and PostgreSQL when they are not running. Safe to run again.
-# Usage: scripts/setup.sh [--services]   (--services: also make sure Redis and PostgreSQL run; the tests need them)
+# Usage: scripts/setup.sh [--services|--redis]
+#   --services: also make sure Redis and PostgreSQL run (the tests need them)
+#   --redis:    also make sure Redis runs (the demo's queue day with callbacks needs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_services=0
-[ "${1:-}" = "--services" ] && want_services=1
+want_redis=0
+want_postgres=0
+case "${1:-}" in
+  --services) want_redis=1; want_postgres=1 ;;
+  --redis) want_redis=1 ;;
+esac
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=0
@@ -18,12 +24,15 @@ apt_install() {
 
 command -v espeak-ng >/dev/null || { echo "setup: installing espeak-ng (prompt voices)"; apt_install espeak-ng; }
 
-if [ "$want_services" = 1 ]; then
+if [ "$want_redis" = 1 ]; then
   command -v redis-server >/dev/null || { echo "setup: installing redis-server"; apt_install redis-server; }
   if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     echo "setup: starting Redis"
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   fi
+fi
+
+if [ "$want_postgres" = 1 ]; then
   fresh_pg=0
   if [ ! -d /etc/postgresql ] || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
     echo "setup: installing postgresql"; apt_install postgresql; fresh_pg=1
