@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIHangup
 from ivr.dialog.io import CallerHungUp, InputSpec, Prompt, RawInput, Recording, RecordingEnd
+from ivr.dialog.model import SLUG_PATTERN
 from ivr.speech.prompts import PromptCache
 
 log = logging.getLogger("ivr.apps")
@@ -17,6 +19,7 @@ log = logging.getLogger("ivr.apps")
 # Played instead of a prompt that has no audio (an Asterisk core sound): the call goes on, the log names it.
 SILENT_STAND_IN = "silence/1"
 SAMPLE_RATE = 8000
+MAX_NAME_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,20 @@ class AgiCallIO:
                 await self._channel.hangup()
 
     def _sound(self, prompt: Prompt) -> str:
-        path = self._prompts.resolve(prompt)
-        if path is None:
-            log.warning(
-                "prompt %s has no audio (run `ivr prompts build`); playing silence",
-                prompt.name or prompt.text,
-            )
-            return SILENT_STAND_IN
-        return self._prompts_dir.for_asterisk(path)
+        return sound_for(prompt, self._prompts, self._prompts_dir)
+
+
+def sound_for(prompt: Prompt, prompts: PromptCache, prompts_dir: SharedDir) -> str:
+    """The name Asterisk plays a prompt by; a prompt without audio is logged and plays as silence."""
+    path = prompts.resolve(prompt)
+    if path is None:
+        log.warning(
+            "prompt %s has no audio (run `ivr prompts build`); playing silence", prompt.name or prompt.text
+        )
+        return SILENT_STAND_IN
+    return prompts_dir.for_asterisk(path)
+
+
+def is_slug(value: str) -> bool:
+    """A tenant, queue or purpose name from the dialplan: lowercase a-z, digits, '_' or '-', at most 64."""
+    return len(value) <= MAX_NAME_LENGTH and re.fullmatch(SLUG_PATTERN, value) is not None

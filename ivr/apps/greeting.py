@@ -6,18 +6,15 @@ priority the dialer passed; a hang-up here simply ends the call (the request is 
 from __future__ import annotations
 
 import logging
-import re
 
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIError
-from ivr.apps.agi_io import SILENT_STAND_IN, SharedDir
+from ivr.apps.agi_io import SharedDir, is_slug, sound_for
 from ivr.dialog.registry import DialogNotFoundError, DialogRegistry
 from ivr.queueing.config import InboundConfig
 from ivr.speech.prompts import PromptCache
 
 log = logging.getLogger("ivr.apps.greeting")
-
-SLUG = re.compile(r"^[a-z0-9_-]{1,64}$")
 
 
 class CallbackGreetingApp:
@@ -29,10 +26,9 @@ class CallbackGreetingApp:
         tenant = request.query.get("tenant", "default")
         try:
             config = self._documents.document(
-                "inbound", tenant if SLUG.match(tenant) else "default", InboundConfig
+                "inbound", tenant if is_slug(tenant) else "default", InboundConfig
             )
-            path = self._prompts.resolve(config.text("callback_greeting"))
-            sound = SILENT_STAND_IN if path is None else self._prompts_dir.for_asterisk(path)
+            sound = sound_for(config.text("callback_greeting"), self._prompts, self._prompts_dir)
             await channel.answer()
             await channel.stream_file(sound)
             log.info("call %s: callback %s greeted", request.uniqueid, request.query.get("id", "?"))

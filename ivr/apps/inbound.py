@@ -9,7 +9,6 @@ the moment they called, and the dialer never rings them ahead of anyone who call
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from typing import Protocol
 
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIError, AGIHangup
-from ivr.apps.agi_io import SILENT_STAND_IN, SharedDir
+from ivr.apps.agi_io import SharedDir, is_slug, sound_for
 from ivr.dialog.io import Prompt
 from ivr.dialog.registry import DialogNotFoundError, DialogRegistry
 from ivr.queueing import phrases
@@ -31,7 +30,6 @@ from ivr.speech.prompts import PromptCache
 
 log = logging.getLogger("ivr.apps.inbound")
 
-SLUG = re.compile(r"^[a-z0-9_-]{1,64}$")
 OFFER_TIMEOUT_MS = 5000
 NUMBER_TIMEOUT_MS = 4000  # GET DATA counts it again after each key
 MAX_NUMBER_DIGITS = 15
@@ -94,7 +92,7 @@ class InboundApp:
             log.warning("call %s: inbound ended early: %s", request.uniqueid, error)
 
     def _settings(self, tenant: str, queue: str) -> tuple[InboundConfig, QueueSettings]:
-        if not SLUG.match(tenant) or not SLUG.match(queue):
+        if not is_slug(tenant) or not is_slug(queue):
             raise ValueError("tenant and queue must be slugs")
         config = self._rooms.documents.document("inbound", tenant, InboundConfig)
         return config, config.queue(queue)
@@ -248,11 +246,7 @@ class _InboundCall:
         await self.channel.exec("Playback", "&".join(self._sound(prompt) for prompt in prompts))
 
     def _sound(self, prompt: Prompt) -> str:
-        path = self.rooms.prompts.resolve(prompt)
-        if path is None:
-            log.warning("prompt %s has no audio (run `ivr prompts build`); playing silence", prompt.name)
-            return SILENT_STAND_IN
-        return self.rooms.prompts_dir.for_asterisk(path)
+        return sound_for(prompt, self.rooms.prompts, self.rooms.prompts_dir)
 
 
 def _valid(text: str | None) -> CallbackNumber | None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIError
-from ivr.apps.agi_io import AgiCallIO, SharedDir
+from ivr.apps.agi_io import AgiCallIO, SharedDir, is_slug
 from ivr.dialog.engine import DialogEngine, DialogStatus
 from ivr.dialog.io import Answer, Recording
 from ivr.dialog.model import Dialog, Question
@@ -21,7 +21,6 @@ from ivr.store.writer import SurveyStore
 
 log = logging.getLogger("ivr.apps.survey")
 
-SLUG = re.compile(r"^[a-z0-9_-]{1,64}$")
 LABEL = re.compile(
     r"^[\w .@-]{1,64}$"
 )  # queue and agent names from the dialplan: letters, digits, a few signs
@@ -134,7 +133,7 @@ class _StoringObserver:
 def _slug(value: str | None, default: str, uniqueid: str) -> str:
     if value is None or value == "":
         return default
-    if SLUG.match(value):
+    if is_slug(value):
         return value
     log.warning("call %s: ignoring %r from the dialplan (not a slug); using %r", uniqueid, value, default)
     return default
