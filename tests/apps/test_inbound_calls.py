@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from queueing.test_callbacks_support import redis_for_test
 
 from ivr.apps.runtime import BotRuntime, QueueRooms
 from ivr.queueing.callbacks import CallbackRequest, RedisCallbackQueue
@@ -67,27 +68,19 @@ class FakeInsight:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url("redis://127.0.0.1:6379/0")
-    try:
-        await client.ping()
-    except OSError as error:  # redis raises ConnectionError, an OSError
-        pytest.fail(f"Redis is not running on 127.0.0.1:6379 ({error}); start it (see README) and run again")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 def prefix() -> str:
     return f"test-inbound-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
-async def callbacks(redis: aioredis.Redis, prefix: str) -> AsyncIterator[RedisCallbackQueue]:
-    yield RedisCallbackQueue(redis, prefix=f"{prefix}:callbacks")
-    keys = [key async for key in redis.scan_iter(f"{prefix}:*")]
-    if keys:
-        await redis.delete(*keys)
+async def redis(prefix: str) -> AsyncIterator[aioredis.Redis]:
+    async with redis_for_test(prefix) as client:  # fails clearly without Redis; removes prefix:* afterwards
+        yield client
+
+
+@pytest.fixture
+def callbacks(redis: aioredis.Redis, prefix: str) -> RedisCallbackQueue:
+    return RedisCallbackQueue(redis, prefix=f"{prefix}:callbacks")
 
 
 async def start_bot(

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,30 +19,9 @@ from ivr.store.callbacks import CallbackRecords, CallbackState
 from ivr.store.database import Database
 from ivr.store.migrations import upgrade
 
-from .test_callbacks_support import FakeClock, minutes, mobile, redis_for_test, unique_prefix
+from .test_callbacks_support import FakeClock, minutes, mobile
 
 QUEUE = "kontaktcenter"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def prefix() -> str:
-    return unique_prefix()
-
-
-@pytest.fixture
-async def redis(prefix: str) -> AsyncIterator[Redis]:
-    async with redis_for_test(prefix) as client:
-        yield client
-
-
-@pytest.fixture
-def callbacks(redis: Redis, prefix: str, clock: FakeClock) -> RedisCallbackQueue:
-    return RedisCallbackQueue(redis, prefix, clock=clock)
 
 
 async def add(callbacks: RedisCallbackQueue, index: int, place: float, queue: str = QUEUE) -> CallbackRequest:

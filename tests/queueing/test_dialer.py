@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from ivr.queueing.callbacks import CallbackRequest, RedisCallbackQueue
 from ivr.queueing.dialer import CallbackDialer, DialerConfig, OriginateOutcome
 from ivr.queueing.hours import OpeningHours
 
-from .test_callbacks_support import FakeClock, minutes, mobile, redis_for_test, unique_prefix
+from .test_callbacks_support import FakeClock, minutes, mobile
 
 QUEUE = "kontaktcenter"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -95,27 +95,6 @@ class FakeQueueView:
 
     async def free_agents(self, queue: str) -> int:
         return self.free.get(queue, 0)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def prefix() -> str:
-    return unique_prefix()
-
-
-@pytest.fixture
-async def redis(prefix: str) -> AsyncIterator[Redis]:
-    async with redis_for_test(prefix) as client:
-        yield client
-
-
-@pytest.fixture
-def callbacks(redis: Redis, prefix: str, clock: FakeClock) -> RedisCallbackQueue:
-    return RedisCallbackQueue(redis, prefix, clock=clock)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import asyncio
 import random
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from ivr.queueing.callbacks import RedisCallbackQueue, SystemClock
 from ivr.queueing.dialer import CallbackDialer, DialerConfig, OriginateOutcome
 
-from .test_callbacks_support import REDIS_URL, FakeClock, minutes, mobile, redis_for_test, unique_prefix
+from .test_callbacks_support import REDIS_URL, FakeClock, minutes, mobile, redis_for_test
 from .test_dialer import HOURS, FakeOriginator, FakeQueueView
 from .test_dialer_worker import ALWAYS_OPEN, DIE_CONFIG, QUEUE
 
@@ -58,17 +58,6 @@ class RaceOriginator:
         if request_id in self.busy_first and self.originates[request_id] == 1:
             return OriginateOutcome(answered=False, reason=5)
         return OriginateOutcome(answered=True, reason=4)
-
-
-@pytest.fixture
-def prefix() -> str:
-    return unique_prefix()
-
-
-@pytest.fixture
-async def redis(prefix: str) -> AsyncIterator[Redis]:
-    async with redis_for_test(prefix) as client:
-        yield client
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
-import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ivr.queueing.handling import (
     HandlingLearner,
@@ -20,34 +16,10 @@ from ivr.queueing.handling import (
     RedisHandlingStore,
 )
 
+from .test_callbacks_support import REDIS_URL
 from .test_estimate_support import ami_messages
 
-REDIS_URL = os.environ.get("IVR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 QUEUE = "kontaktcenter"
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"test-handling-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-async def redis(prefix: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as error:
-        await client.aclose()
-        pytest.fail(
-            f"Redis at {REDIS_URL} is unreachable ({error}); start it (scripts/setup.sh --services) "
-            "or point IVR_TEST_REDIS_URL at one",
-            pytrace=False,
-        )
-    yield client
-    keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def test_a_queue_never_seen_gives_the_prior(redis: Redis, prefix: str) -> None:
