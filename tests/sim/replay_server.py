@@ -18,8 +18,9 @@ from ivr.sim.replay import Transcript, parse_transcript
 from ivr.sim.sounds import SoundLibrary
 from ivr.sim.trace import CallTrace
 
+from .bot_wire import READ_TIMEOUT, one_connection, read_environment, read_line
+
 TRANSCRIPTS = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-transcripts"  # a copy of shared/
-STEP_TIMEOUT = 5.0
 
 
 def transcript(name: str) -> Transcript:
@@ -82,24 +83,16 @@ class ReplayServer:
             await server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
+        async with one_connection(writer, self.done):
             await self._converse(reader, writer)
-        finally:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-            self.done.set()
 
     async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while (line := await _read(reader)) is not None:
-            self.result.environment.append(line)
-            if not line:
-                break
+        self.result.environment = await read_environment(reader)
         for (command, expected), gap in zip(self.recorded.turns(), _gaps(self.recorded), strict=True):
             await asyncio.sleep(gap * self.gap_scale)
             writer.write(command.line + b"\n")
             await writer.drain()
-            actual = [line for _ in expected if (line := await _read(reader)) is not None]
+            actual = [line for _ in expected if (line := await read_line(reader)) is not None]
             self.result.turns.append(Turn(command.line, [exchange.line for exchange in expected], actual))
         await self._hold(reader)
 
@@ -109,14 +102,6 @@ class ReplayServer:
             self.result.closed_by_simulator = True
         except TimeoutError:
             self.result.extra = b""
-
-
-async def _read(reader: asyncio.StreamReader) -> bytes | None:
-    try:
-        line = await asyncio.wait_for(reader.readline(), STEP_TIMEOUT)
-    except TimeoutError:
-        return None
-    return line.removesuffix(b"\n") if line else None
 
 
 async def replay(
@@ -154,7 +139,7 @@ async def replay(
             priority=int(env["agi_priority"]),
             args=[value for key, value in recorded.environment if key.startswith("agi_arg_")],
         )
-        await asyncio.wait_for(server.done.wait(), STEP_TIMEOUT)
+        await asyncio.wait_for(server.done.wait(), READ_TIMEOUT)
     return server.result, trace
 
 

@@ -14,8 +14,9 @@ from ivr.sim.caller import Caller
 from ivr.sim.sounds import SoundLibrary
 from ivr.sim.trace import CallTrace
 
+from .bot_wire import READ_TIMEOUT, one_connection, read_environment, read_line
+
 _FINAL = re.compile(rb"^(200|510|511) |^520 ")
-READ_TIMEOUT = 5.0
 
 
 @dataclass
@@ -25,14 +26,6 @@ class BotRun:
     """Every line after the environment, in order (replies, usage text, HANGUP)."""
     arrival: list[float] = field(default_factory=list)
     """When each received line arrived (loop time)."""
-
-
-async def _read_line(reader: asyncio.StreamReader) -> bytes | None:
-    try:
-        line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT)
-    except TimeoutError:
-        return None
-    return line.removesuffix(b"\n") if line else None
 
 
 class ScriptedBot:
@@ -54,19 +47,11 @@ class ScriptedBot:
         self.done = asyncio.Event()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
+        async with one_connection(writer, self.done):
             await self._converse(reader, writer)
-        finally:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-            self.done.set()
 
     async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while (line := await _read_line(reader)) is not None:
-            self.run.environment.append(line)
-            if not line:
-                break
+        self.run.environment = await read_environment(reader)
         for command in self.commands:
             await asyncio.sleep(self.think)
             writer.write(command if self.raw else command + b"\n")
@@ -77,13 +62,13 @@ class ScriptedBot:
             await asyncio.wait_for(self._read_rest(reader), self.linger)
 
     async def _read_reply(self, reader: asyncio.StreamReader) -> None:
-        while (line := await _read_line(reader)) is not None:
+        while (line := await read_line(reader)) is not None:
             self._keep(line)
             if _FINAL.match(line) and not line.startswith(b"520-"):
                 return
 
     async def _read_rest(self, reader: asyncio.StreamReader) -> None:
-        while (line := await _read_line(reader)) is not None:
+        while (line := await read_line(reader)) is not None:
             self._keep(line)
 
     def _keep(self, line: bytes) -> None:
