@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ivr.ami import AMIAuthenticationError, AMIClient, AMIError
-from ivr.dialog.registry import DialogRegistry
+from ivr.apps.documents import operator_registry
 from ivr.queueing.callbacks import CallbackRecorder, CallbackRequest, Clock, RedisCallbackQueue, SystemClock
 from ivr.queueing.config import InboundConfig
 from ivr.queueing.dialer import CallbackDialer, DialerConfig
@@ -69,7 +69,7 @@ def callback_queue_prefix(settings: Settings) -> str:
 
 def read_inbound_configs(dialogs_dir: Path) -> dict[str, InboundConfig]:
     """Every tenant's inbound settings (`<tenant>/inbound.yaml`); broken files are logged and left out."""
-    registry = DialogRegistry(dialogs_dir, documents={"inbound": InboundConfig})
+    registry = operator_registry(dialogs_dir)
     for problem in registry.load():
         if problem.path.stem == "inbound" or problem.path == dialogs_dir:
             (log.error if problem.severity == "error" else log.warning)("%s", problem)

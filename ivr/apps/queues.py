@@ -19,6 +19,7 @@ from ivr.apps.callbacks import (
 )
 from ivr.apps.runtime import QueueRooms
 from ivr.queueing.callbacks import RedisCallbackQueue
+from ivr.queueing.config import queue_names
 from ivr.queueing.handling import RedisHandlingStore
 from ivr.queueing.live import LiveQueues
 from ivr.settings import Settings
@@ -47,9 +48,7 @@ async def open_queue_rooms(settings: Settings) -> OpenQueues | None:
     if not settings.ami_secret:
         log.warning("IVR_AMI_SECRET is not set: /inbound is not served (the survey is)")
         return None
-    queues = sorted(
-        {queue for config in read_inbound_configs(settings.dialogs_dir).values() for queue in config.queues}
-    )
+    queues = queue_names(read_inbound_configs(settings.dialogs_dir))
     if not queues:
         raise CallbacksError(f"no <tenant>/inbound.yaml under {settings.dialogs_dir} names a queue")
     redis = await connect_redis(settings.redis_url)
