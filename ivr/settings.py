@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -31,7 +31,29 @@ class Settings(BaseSettings):
     asterisk_recordings_dir: Path | None = Field(
         None, description="The recordings directory as Asterisk sees it, when it differs"
     )
+    tts_engine: str = Field("espeak-ng", description="Text-to-speech engine for `ivr prompts build`")
     tts_voice: str = "sv"
+
+    speech_strategy: Literal["off", "record", "asterisk-speech"] = Field(
+        "record",
+        description="How spoken answers reach the bot: recorded and recognised here, Asterisk's speech API, "
+        "or keypad only",
+    )
+    models_dir: Path = Field(Path("models"), description="Where speech models live (`ivr models fetch`)")
+    answer_engine: Literal["vosk", "faster-whisper"] = Field(
+        "vosk", description="Recogniser for spoken answers to closed questions (with a grammar)"
+    )
+    comment_engine: Literal["vosk", "faster-whisper"] = Field(
+        "faster-whisper", description="Recogniser for free comments"
+    )
+    vosk_model: str = Field(
+        "vosk-model-small-sv-rhasspy-0.15", description="A directory under models_dir, or a path"
+    )
+    whisper_model: str = Field("faster-whisper-small", description="A directory under models_dir, or a path")
+    speech_workers: int = Field(1, ge=1, le=32, description="Recognition processes (each loads the models)")
+    asterisk_speech_engine: str = Field(
+        "vosk", description="The engine name SPEECH CREATE asks Asterisk for (asterisk-speech strategy)"
+    )
     caller_salt: str = Field(
         "change-me",
         description="Salt for the pseudonym stored instead of the caller's number (keep it secret)",

@@ -43,7 +43,13 @@ class DialogObserver(Protocol):
 class AnswerInterpreter(Protocol):
     """Reads spoken input for a question (Swedish answer understanding)."""
 
-    def interpret(self, question: KeypadQuestion, raw: RawInput) -> Answer: ...
+    def interpret(self, question: KeypadQuestion, raw: RawInput) -> Answer:
+        """The answer the words mean: "match" with a value and a confidence, or "nomatch"."""
+        ...
+
+    def grammar(self, question: KeypadQuestion) -> tuple[str, ...]:
+        """Every phrase a recogniser should expect for the question (its grammar), without "[unk]"."""
+        ...
 
 
 @dataclass(frozen=True)
