@@ -12,7 +12,11 @@ Flow: intro, each question in order (skipped when its `ask_if` does not hold), g
 - The comment is the last question: a hang-up while recording keeps the recording (the io returns it with
   ended_by="hangup"; the goodbye is skipped) and the dialog is "completed". A hang-up while its prompt plays
   also counts as "completed": every scored answer is in, and the comment is voluntary.
-- Speech (`RawInput(mode="speech")`) is read by the optional interpreter; without one it is a nomatch.
+- Speech (`RawInput(mode="speech")`) is read by the optional interpreter; without one it is a nomatch, and
+  without one no question is offered to speech. With one, a question that accepts speech gets the
+  interpreter's grammar. A spoken match heard with less confidence than `confirm_below` is read back
+  ("Jag uppfattade fyra. Stämmer det?"); anything but a yes makes it a failed attempt, and the question is
+  asked again after the `rejected` lead-in.
 """
 
 from __future__ import annotations
@@ -22,12 +26,22 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from ivr.dialog.io import Answer, CallerHungUp, CallIO, InputMode, Prompt, RawInput, Recording
-from ivr.dialog.model import CommentQuestion, Dialog, KeypadQuestion, Question, RepromptKind
+from ivr.dialog.io import Answer, CallerHungUp, CallIO, InputMode, InputSpec, Prompt, RawInput, Recording
+from ivr.dialog.model import (
+    CommentQuestion,
+    Dialog,
+    KeypadQuestion,
+    Question,
+    RepromptKind,
+    YesNoQuestion,
+)
 
 log = logging.getLogger(__name__)
 
 DialogStatus = Literal["completed", "partial", "ended"]
+
+# The yes or no after "Jag uppfattade fyra. Stämmer det?": the default keys, 1 for ja and 2 for nej.
+CONFIRMATION = YesNoQuestion(id="confirm", type="yesno", prompt="Stämmer det?")
 
 
 class DialogObserver(Protocol):
@@ -143,7 +157,7 @@ class DialogEngine:
         return answer
 
     async def _attempts(self, question: KeypadQuestion) -> Answer:
-        spec = self.dialog.input_spec(question)
+        spec = self._input_spec(question)
         attempts = 1 + self.dialog.retries(question)
         prompt = self.dialog.question_prompt(question)
         attempt = 1
@@ -153,13 +167,34 @@ class DialogEngine:
                 raw = await self.io.ask(prompt, spec)
                 mode = raw.mode
                 answer = dataclasses.replace(self._interpret(question, raw), attempts=attempt)
+                kind: RepromptKind = "noinput" if answer.status == "noinput" else "nomatch"
+                if answer.status == "match" and not await self._confirmed(question, answer):
+                    answer = dataclasses.replace(answer, status="nomatch", value=None, score=None)
+                    kind = "rejected"
                 if answer.status == "match" or attempt == attempts:
                     return answer
                 attempt += 1
-                kind: RepromptKind = "noinput" if answer.status == "noinput" else "nomatch"
                 prompt = await self._reprompt(question, kind)
         except CallerHungUp:
             return Answer("hangup", mode, "", None, 0.0, attempts=attempt)
+
+    def _input_spec(self, question: KeypadQuestion) -> InputSpec:
+        spec = self.dialog.input_spec(question)
+        if self.interpreter is None or not self.dialog.accepts_speech(question):
+            return spec
+        return dataclasses.replace(spec, phrases=self.interpreter.grammar(question), speech=True)
+
+    async def _confirmed(self, question: KeypadQuestion, answer: Answer) -> bool:
+        """False only when an uncertain spoken answer was read back and the caller did not say yes to it."""
+        if answer.mode != "speech" or answer.confidence >= self.dialog.defaults.confirm_below:
+            return True
+        prompt = self.dialog.confirm_prompt(question, answer.value or "")
+        if prompt is None:
+            return True  # not read back (e.g. a number): the interpreter has already rejected weak ones
+        spec = self._input_spec(CONFIRMATION)
+        reply = self._interpret(CONFIRMATION, await self.io.ask(prompt, spec))
+        log.info("question %s: read back %r, caller said %s", question.id, answer.value, reply.value)
+        return reply.value == "ja"
 
     async def _reprompt(self, question: KeypadQuestion, kind: RepromptKind) -> Prompt:
         reprompt = self.dialog.reprompt(question, kind)

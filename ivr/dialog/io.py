@@ -35,7 +35,8 @@ class InputSpec:
 
     max_digits: int
     timeout_s: float
-    phrases: tuple[str, ...] = ()  # words a speech recogniser may expect (its grammar); empty for keypad only
+    phrases: tuple[str, ...] = ()  # words a speech recogniser may expect (its grammar)
+    speech: bool = False  # the caller may also answer by voice (keys always work)
 
 
 @dataclass(frozen=True)

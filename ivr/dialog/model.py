@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ivr.dialog.io import Answer, InputSpec, Prompt
+from ivr.speech.swedish import number_words
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 RECOMMENDED_QUESTION_COUNT = range(5, 9)
@@ -37,8 +38,11 @@ KEYPAD_DIGITS = "0123456789"
 RECORDING_END_KEYS = "0123456789*#"
 
 OnExhausted = Literal["next", "end"]
-RepromptKind = Literal["noinput", "nomatch"]
-REPROMPT_KINDS: tuple[RepromptKind, ...] = ("noinput", "nomatch")
+RepromptKind = Literal[
+    "noinput", "nomatch", "rejected"
+]  # rejected: the caller said no to "Jag uppfattade ..."
+KEYPAD_REPROMPT_KINDS: tuple[RepromptKind, ...] = ("noinput", "nomatch")
+ANSWER_PLACEHOLDER = "{svar}"
 Severity = Literal["error", "warning"]
 Location = tuple[str | int, ...]
 
@@ -158,6 +162,29 @@ class Defaults(StrictModel):
     on_exhausted: OnExhausted = Field(
         "next", description="After the last attempt: 'next' question, or 'end' the dialog."
     )
+    speech: bool = Field(True, description="Callers may also answer by voice (where the bot has speech).")
+    confirm_below: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="A spoken answer heard with less confidence than this is read back for a yes or no "
+        "(0: never).",
+    )
+    confirm: str = Field(
+        "Jag uppfattade {svar}. Stämmer det? Säg ja eller nej, eller tryck 1 för ja och 2 för nej.",
+        description="The read-back of an uncertain spoken answer; {svar} is replaced by the answer.",
+    )
+    rejected: PromptField = _default_prompt("Då frågar jag igen.")
+
+    @field_validator("confirm")
+    @classmethod
+    def _one_answer_placeholder(cls, text: str) -> str:
+        tidy = " ".join(text.split())
+        if tidy.count(ANSWER_PLACEHOLDER) != 1 or tidy.replace(ANSWER_PLACEHOLDER, "").count("{"):
+            raise ValueError(
+                f"the confirm text must contain {ANSWER_PLACEHOLDER} exactly once, and no other {{"
+            )
+        return tidy
 
 
 class AskIf(StrictModel):
@@ -210,9 +237,18 @@ class KeypadQuestionBase(QuestionBase):
     retries: int | None = Field(None, ge=0, le=5)
     timeout_s: float | None = Field(None, gt=0, le=60)
     on_exhausted: OnExhausted | None = None
+    speech: bool | None = Field(None, description="Override the dialog's speech setting for this question.")
 
     def max_digits(self) -> int:
         return 1
+
+    def spoken(self, value: str) -> str | None:
+        """How the bot says an answer back to confirm it ("fyra"); None when it is not read back."""
+        return None
+
+    def spoken_values(self) -> tuple[str, ...]:
+        """Every answer value the bot may read back (to render their prompts beforehand)."""
+        return ()
 
     def phrases(self) -> tuple[str, ...]:
         """Words a speech recogniser may expect for this question."""
@@ -268,6 +304,12 @@ class ScaleQuestion(KeypadQuestionBase):
     def phrases(self) -> tuple[str, ...]:
         return tuple(word for value in sorted(self.words) for word in self.words[value])
 
+    def spoken(self, value: str) -> str | None:
+        return number_words(int(value)) if value.isdigit() else None
+
+    def spoken_values(self) -> tuple[str, ...]:
+        return tuple(str(value) for value in range(self.min, self.max + 1))
+
     def read_keys(self, keys: str) -> Reading | None:
         if len(keys) == 1 and keys in KEYPAD_DIGITS and self.min <= int(keys) <= self.max:
             return Reading(value=keys, score=int(keys))
@@ -295,6 +337,12 @@ class YesNoQuestion(KeypadQuestionBase):
 
     def phrases(self) -> tuple[str, ...]:
         return ("ja", *self.words.get("ja", ()), "nej", *self.words.get("nej", ()))
+
+    def spoken(self, value: str) -> str | None:
+        return value if value in ("ja", "nej") else None
+
+    def spoken_values(self) -> tuple[str, ...]:
+        return ("ja", "nej")
 
     def read_keys(self, keys: str) -> Reading | None:
         if keys == self.yes_key:
@@ -337,6 +385,15 @@ class ChoiceQuestion(KeypadQuestionBase):
 
     def phrases(self) -> tuple[str, ...]:
         return tuple(word for option in self.options for word in option.words)
+
+    def spoken(self, value: str) -> str | None:
+        for option in self.options:
+            if option.value == value:
+                return option.words[0] if option.words else value.replace("_", " ")
+        return None
+
+    def spoken_values(self) -> tuple[str, ...]:
+        return tuple(option.value for option in self.options)
 
     def read_keys(self, keys: str) -> Reading | None:
         for option in self.options:
@@ -475,6 +532,17 @@ class Dialog(StrictModel):
         timeout_s = self.defaults.timeout_s if question.timeout_s is None else question.timeout_s
         return InputSpec(max_digits=question.max_digits(), timeout_s=timeout_s, phrases=question.phrases())
 
+    def accepts_speech(self, question: KeypadQuestionBase) -> bool:
+        return self.defaults.speech if question.speech is None else question.speech
+
+    def confirm_prompt(self, question: KeypadQuestionBase, value: str) -> Prompt | None:
+        """ "Jag uppfattade fyra. Stämmer det? ..." for a spoken answer; None when it is not read back."""
+        spoken = question.spoken(value)
+        if spoken is None or self.defaults.confirm_below <= 0:
+            return None
+        text = self.defaults.confirm.replace(ANSWER_PLACEHOLDER, spoken)
+        return Prompt(text=text, name=f"{question.id}.confirm.{value}")
+
     def intro_prompt(self) -> Prompt | None:
         return self.intro.to_prompt("intro") if self.intro else None
 
@@ -501,9 +569,7 @@ class Dialog(StrictModel):
         for question in self.questions:
             said.append(self.question_prompt(question))
             if isinstance(question, KeypadQuestionBase):
-                for kind in REPROMPT_KINDS:
-                    reprompt = self.reprompt(question, kind)
-                    said.extend((reprompt.lead_in, reprompt.ask))
+                said.extend(self._answer_prompts(question))
         said.extend((self.ended_early_prompt(), self.goodbye_prompt()))
         unique = {(prompt.name, prompt.text, prompt.audio): prompt for prompt in said if prompt is not None}
         return list(unique.values())
@@ -527,7 +593,19 @@ class Dialog(StrictModel):
             found.append(Issue(("goodbye",), message, "warning"))
         return found
 
+    def _answer_prompts(self, question: KeypadQuestionBase) -> Iterator[Prompt | None]:
+        """The reprompts of a question and, when it takes speech, its read-backs."""
+        kinds = KEYPAD_REPROMPT_KINDS
+        if self.accepts_speech(question):
+            kinds = (*kinds, "rejected")
+            yield from (self.confirm_prompt(question, value) for value in question.spoken_values())
+        for kind in kinds:
+            reprompt = self.reprompt(question, kind)
+            yield from (reprompt.lead_in, reprompt.ask)
+
     def _reprompt_text(self, question: KeypadQuestionBase, kind: RepromptKind) -> PromptSpec:
+        if kind == "rejected":
+            return self.defaults.rejected
         own = question.noinput if kind == "noinput" else question.nomatch
         return own or (self.defaults.noinput if kind == "noinput" else self.defaults.nomatch)
 
@@ -538,6 +616,7 @@ class Dialog(StrictModel):
                 yield (name,), spec
         yield ("defaults", "noinput"), self.defaults.noinput
         yield ("defaults", "nomatch"), self.defaults.nomatch
+        yield ("defaults", "rejected"), self.defaults.rejected
         for index, question in enumerate(self.questions):
             yield ("questions", index, "prompt"), question.prompt
             for name in ("noinput", "nomatch"):

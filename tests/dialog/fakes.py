@@ -129,3 +129,17 @@ class FakeInterpreter:
         if score is None:
             return Answer("nomatch", "speech", raw.utterance, None, raw.confidence)
         return Answer("match", "speech", raw.utterance, str(score), raw.confidence, score=score)
+
+    def grammar(self, question: KeypadQuestion) -> tuple[str, ...]:
+        return (*self.WORDS, *question.phrases())
+
+
+class FakeYesNoInterpreter(FakeInterpreter):
+    """Also reads "ja" and "nej" for yes/no questions (the read-back of an uncertain answer)."""
+
+    def interpret(self, question: KeypadQuestion, raw: RawInput) -> Answer:
+        word = raw.utterance.strip().lower()
+        if question.type == "yesno" and word in ("ja", "nej"):
+            self.seen.append((question.id, raw))
+            return Answer("match", "speech", raw.utterance, word, raw.confidence, score=int(word == "ja"))
+        return super().interpret(question, raw)

@@ -12,7 +12,7 @@ from ivr.dialog.engine import DialogEngine, DialogResult
 from ivr.dialog.io import Answer, InputSpec, RawInput
 from ivr.dialog.model import Dialog
 
-from .fakes import FakeInterpreter, RecordingObserver, ScriptedCallIO
+from .fakes import FakeInterpreter, FakeYesNoInterpreter, RecordingObserver, ScriptedCallIO
 
 BASE = """
 id: test
@@ -395,3 +395,74 @@ async def test_hangup_while_ended_early_plays_still_ends() -> None:
     result, _ = await run(make_dialog(questions), io)
     assert result.status == "ended"
     assert result.answers["nojd"].status == "nomatch"
+
+
+async def test_with_an_interpreter_a_question_offers_speech_with_the_interpreters_grammar() -> None:
+    io = ScriptedCallIO(["4"])
+    await run(make_dialog(SCALE), io, FakeInterpreter())
+    spec = io.calls[1].spec
+    assert spec is not None
+    assert spec.speech is True
+    assert spec.phrases == ("ett", "två", "tre", "fyra", "fem", "mycket nöjd", "fem")
+
+
+async def test_a_question_with_speech_off_stays_on_the_keypad_even_with_an_interpreter() -> None:
+    dialog = make_dialog("- {id: nojd, type: scale, prompt: 'Hur?', speech: false}")
+    io = ScriptedCallIO(["4"])
+    await run(dialog, io, FakeInterpreter())
+    assert io.calls[1].spec == InputSpec(max_digits=1, timeout_s=5.0)
+
+
+async def test_an_uncertain_spoken_answer_confirmed_with_ja_is_kept() -> None:
+    io = ScriptedCallIO([RawInput("speech", "fyra", 0.5), RawInput("speech", "ja", 0.9)])
+    result, _ = await run(make_dialog(SCALE), io, FakeYesNoInterpreter())
+    assert result.answers["nojd"] == Answer("match", "speech", "fyra", "4", 0.5, score=4, attempts=1)
+    assert io.said == ["intro", "nojd.prompt", "nojd.confirm.4", "goodbye"]
+    assert io.calls[2].prompt.text.startswith("Jag uppfattade fyra. Stämmer det?")
+
+
+async def test_a_read_back_answered_with_the_yes_key_is_kept() -> None:
+    io = ScriptedCallIO([RawInput("speech", "fyra", 0.5), "1"])
+    result, _ = await run(make_dialog(SCALE), io, FakeYesNoInterpreter())
+    assert result.answers["nojd"].value == "4"
+
+
+@pytest.mark.parametrize(
+    "reply", [RawInput("speech", "nej", 0.9), RawInput("dtmf", "2"), RawInput("dtmf", "")]
+)
+async def test_an_uncertain_answer_not_confirmed_asks_again_after_the_rejected_lead_in(
+    reply: RawInput,
+) -> None:
+    io = ScriptedCallIO([RawInput("speech", "fyra", 0.5), reply, "2"])
+    result, _ = await run(make_dialog(SCALE), io, FakeYesNoInterpreter())
+    assert io.said == ["intro", "nojd.prompt", "nojd.confirm.4", "nojd.rejected", "goodbye"]
+    assert io.calls[3].prompt.text == "Då frågar jag igen. Hur nöjd är du?"
+    assert result.answers["nojd"] == Answer("match", "dtmf", "2", "2", 1.0, score=2, attempts=2)
+
+
+async def test_a_rejected_read_back_on_the_last_attempt_leaves_a_nomatch() -> None:
+    dialog = make_dialog("- {id: nojd, type: scale, prompt: 'Hur?', retries: 0}")
+    io = ScriptedCallIO([RawInput("speech", "fyra", 0.5), RawInput("speech", "nej", 0.9)])
+    result, _ = await run(dialog, io, FakeYesNoInterpreter())
+    assert result.answers["nojd"] == Answer("nomatch", "speech", "fyra", None, 0.5, attempts=1)
+
+
+async def test_confident_speech_and_keys_are_never_read_back() -> None:
+    io = ScriptedCallIO([RawInput("speech", "fyra", 0.95), "3"])
+    await run(make_dialog(SCALE + "\n" + SCALE.replace("nojd", "igen")), io, FakeYesNoInterpreter())
+    assert io.said == ["intro", "nojd.prompt", "igen.prompt", "goodbye"]
+
+
+async def test_confirm_below_zero_turns_read_backs_off() -> None:
+    base = BASE.replace("retries: 1,", "retries: 1, confirm_below: 0,")
+    io = ScriptedCallIO([RawInput("speech", "fyra", 0.1)])
+    result, _ = await run(make_dialog(SCALE, base), io, FakeYesNoInterpreter())
+    assert result.answers["nojd"].value == "4"
+    assert io.said == ["intro", "nojd.prompt", "goodbye"]
+
+
+async def test_a_hangup_during_the_read_back_stores_a_hangup() -> None:
+    io = ScriptedCallIO([RawInput("speech", "fyra", 0.5)], hang_up_at=2)
+    result, _ = await run(make_dialog(SCALE), io, FakeYesNoInterpreter())
+    assert result.status == "partial"
+    assert result.answers["nojd"].status == "hangup"

@@ -33,8 +33,11 @@ def dialog_from(text: str, **changes: Any) -> Dialog:
     return Dialog.model_validate(data)
 
 
+KEYPAD_ONLY = {"noinput": "Inget svar.", "nomatch": "Fel svar.", "speech": False}
+
+
 def test_prompts_lists_everything_the_dialog_can_say_by_name() -> None:
-    prompts = dialog_from(SURVEY).prompts()
+    prompts = dialog_from(SURVEY, defaults=KEYPAD_ONLY).prompts()
     assert [(prompt.name, prompt.text) for prompt in prompts] == [
         ("intro", "Hej."),
         ("helhet.prompt", "Helheten"),
@@ -48,6 +51,62 @@ def test_prompts_lists_everything_the_dialog_can_say_by_name() -> None:
         ("goodbye", "Hej då."),
     ]
     assert all(prompt.audio is None for prompt in prompts)
+
+
+def test_prompts_of_speech_questions_include_each_read_back_and_the_rejected_reprompt() -> None:
+    dialog = dialog_from(SURVEY, defaults={"confirm": "Sa du {svar}?", "rejected": "Igen."})
+    said = {prompt.name: prompt.text for prompt in dialog.prompts()}
+    assert [said[f"helhet.confirm.{value}"] for value in range(1, 6)] == [
+        "Sa du ett?",
+        "Sa du två?",
+        "Sa du tre?",
+        "Sa du fyra?",
+        "Sa du fem?",
+    ]
+    assert said["varfor.confirm.vantan"] == "Sa du vantan?"
+    assert said["helhet.rejected"] == "Igen. Helheten"
+    assert said["varfor.rejected"] == "Igen. Varför"
+
+
+def test_a_question_can_turn_speech_off_and_then_has_no_read_backs() -> None:
+    dialog = dialog_from(
+        SURVEY, questions=[{"id": "helhet", "type": "scale", "prompt": "Helheten", "speech": False}]
+    )
+    names = [prompt.name for prompt in dialog.prompts()]
+    assert not any(".confirm." in name or name.endswith(".rejected") for name in names)
+    assert dialog.accepts_speech(dialog.questions[0]) is False  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["Sa du fyra?", "Sa du {svar} eller {svar}?", "Sa du {svaret}?"])
+def test_the_confirm_text_needs_the_answer_placeholder_exactly_once(text: str) -> None:
+    with pytest.raises(ValidationError, match=r"\{svar\} exactly once"):
+        dialog_from(SURVEY, defaults={"confirm": text})
+
+
+def test_a_choice_is_read_back_by_its_first_word() -> None:
+    dialog = dialog_from(
+        SURVEY,
+        questions=[
+            {
+                "id": "brist",
+                "type": "choice",
+                "prompt": "Vad?",
+                "options": [
+                    {"key": 1, "value": "vantetid", "words": ["väntetiden", "kön"]},
+                    {"key": 2, "value": "ingen_hjalp"},
+                ],
+            }
+        ],
+    )
+    question = dialog.questions[0]
+    assert isinstance(question, KeypadQuestionBase)
+    assert dialog.confirm_prompt(question, "vantetid") == Prompt(
+        "Jag uppfattade väntetiden. Stämmer det? Säg ja eller nej, eller tryck 1 för ja och 2 för nej.",
+        name="brist.confirm.vantetid",
+    )
+    confirm = dialog.confirm_prompt(question, "ingen_hjalp")
+    assert confirm is not None
+    assert confirm.text.startswith("Jag uppfattade ingen hjalp.")
 
 
 def test_prompts_with_recordings_list_the_lead_in_and_the_question_apart(tmp_path: Path) -> None:
