@@ -27,6 +27,7 @@ MAX_USAGE_LINES = 200
 
 _STATUS_LINE = re.compile(r"(?P<code>\d{3})(?P<sep>[ -])(?P<rest>.*)", re.DOTALL)
 _RESULT = re.compile(r"result=(?P<result>\S*)(?P<tail>.*)", re.DOTALL)
+_WORD = re.compile(r"[a-z]+")
 _PAIR = re.compile(r'\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?:"(?P<quoted>[^"]*)"(?=\s|$)|(?P<plain>[^\s"]*))')
 
 
@@ -137,17 +138,30 @@ def _parse_final_line(code: int, rest: str, line: str) -> AGIReply:
 def _split_data(text: str, line: str) -> tuple[str | None, str]:
     """Split `(data) k=v ...` into the data and the pairs.
 
-    A reply ending in ')' is a value reply (`200 result=1 (%s)` of GET VARIABLE and friends), whose value may
-    hold spaces and parentheses: the data runs to the last ')'. Otherwise it is one word up to the first ')'.
+    The data of a status reply is one word (`(timeout)`, `(speech)`), and pairs may follow; their last value
+    may itself end in ')' (`grammar0=(null)` from a speech engine that names no grammar). Any other reply
+    ending in ')' is a value reply (`200 result=1 (%s)` of GET VARIABLE and friends), whose value may hold
+    spaces and parentheses: the data runs to the last ')'.
     """
     if not text.startswith("("):
         return None, text
+    close = text.find(")")
+    word, rest = text[1:close], text[close + 1 :]
+    if close > 0 and _WORD.fullmatch(word) and rest.startswith(" ") and _are_pairs(rest):
+        return word, rest
     if text.endswith(")"):
         return text[1:-1], ""
-    close = text.find(")")
-    if close < 0 or not text[close + 1 :].startswith(" "):
+    if close < 0 or not rest.startswith(" "):
         raise AGIProtocolError(f"cannot read the text in parentheses: {line!r}")
-    return text[1:close], text[close + 1 :]
+    return word, rest
+
+
+def _are_pairs(text: str) -> bool:
+    try:
+        _parse_pairs(text, text)
+    except AGIProtocolError:
+        return False
+    return True
 
 
 def _parse_pairs(text: str, line: str) -> dict[str, str]:

@@ -1,15 +1,16 @@
-"""The dialog engine's call I/O over a FastAGI channel: keys with GET DATA, comments with RECORD FILE."""
+"""The dialog engine's call I/O over a FastAGI channel: keys with GET DATA (or keys and speech through a
+`SpeechInput`), comments with RECORD FILE."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIHangup
+from ivr.apps.shared_dir import SharedDir
+from ivr.apps.speech_input import SpeechInput, ask_keys
 from ivr.dialog.io import CallerHungUp, InputSpec, Prompt, RawInput, Recording, RecordingEnd
 from ivr.dialog.model import SLUG_PATTERN
 from ivr.speech.prompts import PromptCache
@@ -22,21 +23,8 @@ SAMPLE_RATE = 8000
 MAX_NAME_LENGTH = 64
 
 
-@dataclass(frozen=True)
-class SharedDir:
-    """A directory both the bot and Asterisk see, possibly under different paths (e.g. two containers)."""
-
-    local: Path
-    on_asterisk: Path | None = None
-
-    def for_asterisk(self, local_path: Path) -> str:
-        if self.on_asterisk is None:
-            return str(local_path)
-        return str(self.on_asterisk / local_path.relative_to(self.local))
-
-
 class AgiCallIO:
-    """Adapts a live FastAGI channel to the dialog engine's `CallIO`."""
+    """Adapts a live FastAGI channel to the dialog engine's `CallIO`; `speech` hears spoken answers."""
 
     def __init__(
         self,
@@ -45,12 +33,14 @@ class AgiCallIO:
         prompts_dir: SharedDir,
         recordings: SharedDir,
         recording_stem: str,
+        speech: SpeechInput | None = None,
     ) -> None:
         self._channel = channel
         self._prompts = prompts
         self._prompts_dir = prompts_dir
         self._recordings = recordings
         self._recording_stem = recording_stem
+        self._speech = speech
 
     async def play(self, prompt: Prompt) -> None:
         try:
@@ -59,15 +49,9 @@ class AgiCallIO:
             raise CallerHungUp from exc
 
     async def ask(self, prompt: Prompt, spec: InputSpec) -> RawInput:
-        try:
-            result = await self._channel.get_data(
-                self._sound(prompt), timeout_ms=round(spec.timeout_s * 1000), max_digits=spec.max_digits
-            )
-        except AGIHangup as exc:
-            raise CallerHungUp from exc
-        if result.failed:
-            log.warning("GET DATA failed for prompt %s on %s", prompt.name, self._channel.request.uniqueid)
-        return RawInput(mode="dtmf", utterance=result.digits)
+        if spec.speech and self._speech is not None:
+            return await self._speech.ask(self._sound(prompt), spec)
+        return await ask_keys(self._channel, self._sound(prompt), spec)
 
     async def record(
         self,
@@ -106,6 +90,8 @@ class AgiCallIO:
         return Recording(path=wav, duration_s=result.endpos / SAMPLE_RATE, ended_by=ended_by)
 
     async def hangup(self) -> None:
+        if self._speech is not None:
+            await self._speech.close()
         if not self._channel.hung_up:
             with contextlib.suppress(AGIHangup):
                 await self._channel.hangup()

@@ -9,7 +9,8 @@ import logging
 
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIError
-from ivr.apps.agi_io import SharedDir, is_slug, sound_for
+from ivr.apps.agi_io import is_slug, sound_for
+from ivr.apps.shared_dir import SharedDir
 from ivr.dialog.registry import DialogNotFoundError, DialogRegistry
 from ivr.queueing.config import InboundConfig
 from ivr.speech.prompts import PromptCache

@@ -16,7 +16,8 @@ from typing import Protocol
 
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIError, AGIHangup
-from ivr.apps.agi_io import SharedDir, is_slug, sound_for
+from ivr.apps.agi_io import is_slug, sound_for
+from ivr.apps.shared_dir import SharedDir
 from ivr.dialog.io import Prompt
 from ivr.dialog.registry import DialogNotFoundError, DialogRegistry
 from ivr.queueing import phrases

@@ -12,15 +12,14 @@ from datetime import UTC, datetime
 
 from ivr.agi.server import AGIApp, FastAGIServer
 from ivr.agi.session import TurnObserver
-from ivr.apps.agi_io import SharedDir
 from ivr.apps.documents import operator_registry
 from ivr.apps.greeting import CallbackGreetingApp
 from ivr.apps.inbound import InboundApp, InboundRooms, QueueInsight
+from ivr.apps.shared_dir import SharedDir
 from ivr.apps.survey import SurveyApp, SurveyRooms
 from ivr.queueing.callbacks import RedisCallbackQueue
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
-from ivr.speech.tts import engine_for
 from ivr.store.migrations import upgrade
 from ivr.store.writer import SurveyStore
 
@@ -52,9 +51,7 @@ class BotRuntime:
             spool_dir=settings.data_dir / "spool",
             caller_salt=settings.caller_salt,
         )
-        self.prompts = PromptCache(
-            settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice)
-        )
+        self.prompts = PromptCache.from_settings(settings)
         prompts_dir = SharedDir(settings.effective_prompts_dir, settings.asterisk_prompts_dir)
         rooms = SurveyRooms(
             dialogs=self.dialogs,

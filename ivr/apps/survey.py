@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ivr.agi.channel import Channel
 from ivr.agi.errors import AGIError
-from ivr.apps.agi_io import AgiCallIO, SharedDir, is_slug
-from ivr.dialog.engine import DialogEngine, DialogStatus
+from ivr.apps.agi_io import AgiCallIO, is_slug
+from ivr.apps.shared_dir import SharedDir
+from ivr.apps.speech_input import SpeechInput
+from ivr.dialog.engine import AnswerInterpreter, DialogEngine, DialogStatus
 from ivr.dialog.io import Answer, Recording
 from ivr.dialog.model import Dialog, Question
 from ivr.dialog.registry import DialogRegistry
@@ -27,6 +30,18 @@ LABEL = re.compile(
 FLUSH_TIMEOUT_S = 5.0  # at call end; a dead database must not hold call tasks (the writer keeps retrying)
 
 
+SpeechInputFactory = Callable[[Channel, str], SpeechInput]
+"""Makes one call's speech input from its channel and its recording stem."""
+
+
+@dataclass(frozen=True)
+class SpokenAnswers:
+    """Answers by voice: how the call hears them, and how their words are understood."""
+
+    hear: SpeechInputFactory
+    interpreter: AnswerInterpreter
+
+
 @dataclass(frozen=True)
 class SurveyRooms:
     """What the survey app needs from the rest of the house."""
@@ -36,6 +51,7 @@ class SurveyRooms:
     prompts: PromptCache
     prompts_dir: SharedDir
     recordings: SharedDir
+    speech: SpokenAnswers | None = None  # None: keys only
 
 
 class SurveyApp:
@@ -91,14 +107,19 @@ class SurveyApp:
         self, channel: Channel, dialog: Dialog, tenant: str, response_id: uuid.UUID, started_at: datetime
     ) -> EndStatus:
         await channel.answer()
+        stem = _recording_stem(tenant, channel.request.uniqueid, started_at)
+        speech = self._rooms.speech
         io = AgiCallIO(
             channel,
             self._rooms.prompts,
             self._rooms.prompts_dir,
             self._rooms.recordings,
-            recording_stem=_recording_stem(tenant, channel.request.uniqueid, started_at),
+            recording_stem=stem,
+            speech=speech.hear(channel, stem) if speech else None,
         )
-        result = await DialogEngine(dialog, io, _StoringObserver(self._rooms.store, response_id)).run()
+        observer = _StoringObserver(self._rooms.store, response_id)
+        engine = DialogEngine(dialog, io, observer, speech.interpreter if speech else None)
+        result = await engine.run()
         if not channel.hung_up:
             await channel.set_variable("SURVEY_STATUS", result.status)
             await io.hangup()

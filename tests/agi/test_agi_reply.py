@@ -66,6 +66,18 @@ def test_speech_results_with_quoted_text() -> None:
     )
 
 
+def test_speech_results_whose_grammar_is_null_end_in_a_parenthesis() -> None:
+    # res_speech prints a missing grammar name as "(null)" (Vosk's module names none).
+    reply = parse_reply('200 result=1 (speech) endpos=0 results=1 score0=100 text0="fyra" grammar0=(null)')
+    assert (reply.data, reply.endpos) == ("speech", 0)
+    assert speech_result(reply).results == [SpeechHypothesis("fyra", 100, "(null)")]
+
+
+def test_a_value_reply_may_still_hold_parentheses_and_pairs_like_text() -> None:
+    reply = parse_reply("200 result=1 (Anna (kv07) x=(y))")
+    assert reply.data == "Anna (kv07) x=(y)"
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
