@@ -178,7 +178,7 @@ async def test_record_a_hangup_during_the_prompt_ends_the_question(tmp_path: Pat
 
 async def test_record_a_failing_recogniser_leaves_the_call_on_keys(tmp_path: Path) -> None:
     recognizer = ScriptedRecognizer([], fail=True)
-    actions = [Speak(seconds=0.5), Press("3"), Press("2")]
+    actions: list[Action] = [Speak(seconds=0.5), Press("3"), Press("2")]
     asked, trace = await ask_over_sim(recorded(tmp_path, recognizer), actions, specs=[SCALE, SCALE])
     assert asked.inputs == [RawInput("dtmf", "3"), RawInput("dtmf", "2")]
     assert len(commands(trace, "RECORD FILE")) == 1
