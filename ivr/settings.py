@@ -31,8 +31,14 @@ class Settings(BaseSettings):
     asterisk_recordings_dir: Path | None = Field(
         None, description="The recordings directory as Asterisk sees it, when it differs"
     )
-    tts_engine: str = Field("espeak-ng", description="Text-to-speech engine for `ivr prompts build`")
-    tts_voice: str = "sv"
+    tts_engine: str = Field(
+        "espeak-ng", description="Text-to-speech engine of the prompts: espeak-ng, gtts or piper"
+    )
+    tts_voice: str = Field(
+        "",
+        description="The engine's voice; empty means its default (espeak-ng: sv, gtts: sv, "
+        "piper: sv_SE-nst-medium under models_dir)",
+    )
 
     speech_strategy: Literal["off", "record", "asterisk-speech"] = Field(
         "record",

@@ -1,7 +1,8 @@
 """PCM audio in memory, WAV reading and writing, and conversion to the formats Asterisk plays.
 
 Asterisk picks a file by format from the path without extension: `<path>.wav` is 8 kHz 16-bit mono
-signed-linear, `<path>.wav16` the same at 16 kHz.
+signed-linear, `<path>.wav16` the same at 16 kHz. With both present it plays the one closest to the call's
+codec: `.wav16` on wideband (G.722) calls, `.wav` on narrowband ones.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import soxr
 TELEPHONE_RATE = 8000
 WIDEBAND_RATE = 16000
 ASTERISK_EXTENSIONS = {TELEPHONE_RATE: ".wav", WIDEBAND_RATE: ".wav16"}
+TELEPHONE_FORMATS = (WIDEBAND_RATE, TELEPHONE_RATE)
+"""The rates every prompt is kept in, in writing order: the 8 kHz file is last, so once it exists both do."""
 
 _FORMAT_PCM = 0x0001
 _FORMAT_FLOAT = 0x0003
@@ -80,6 +83,23 @@ def decode_wav(data: bytes, *, source: str = "<bytes>") -> Audio:
     floats = _to_float(frames[:usable], width, is_float, source)
     mono = floats.reshape(-1, channels).mean(axis=1)
     return Audio(_to_int16(mono), rate)
+
+
+def decode_mp3(data: bytes, *, source: str = "<bytes>") -> Audio:
+    """Decode MP3 bytes (what gTTS returns) to mono int16 with libsndfile, bundled in the soundfile wheel."""
+    try:
+        import soundfile
+    except ImportError as error:
+        raise AudioFormatError(
+            f"{source}: reading MP3 needs the soundfile package; install it with `pip install 'ivr[voices]'`"
+        ) from error
+    try:
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (soundfile.SoundFileError, RuntimeError, ValueError) as error:
+        raise AudioFormatError(f"{source}: not readable MP3 audio ({error})") from error
+    if len(samples) == 0:
+        raise AudioFormatError(f"{source}: the MP3 holds no audio")
+    return Audio(_to_int16(np.asarray(samples, dtype=np.float64).mean(axis=1)), int(rate))
 
 
 def resample(audio: Audio, rate: int) -> Audio:
@@ -148,6 +168,21 @@ def save_for_asterisk(audio: Audio, base: Path, rate: int = TELEPHONE_RATE) -> P
 def convert_for_asterisk(source: Path, base: Path, rate: int = TELEPHONE_RATE) -> Path:
     """Convert any readable WAV file to Asterisk's format (`base.wav` at 8 kHz, `base.wav16` at 16 kHz)."""
     return save_for_asterisk(read_wav(source), base, rate)
+
+
+def save_telephone_formats(audio: Audio, base: Path) -> tuple[Path, ...]:
+    """Write `audio` in every rate of TELEPHONE_FORMATS next to `base` (16 kHz first, 8 kHz last)."""
+    return tuple(save_for_asterisk(audio, base, rate) for rate in TELEPHONE_FORMATS)
+
+
+def convert_to_telephone_formats(source: Path, base: Path) -> tuple[Path, ...]:
+    """Convert any readable WAV file to both of Asterisk's formats (`base.wav16`, then `base.wav`)."""
+    return save_telephone_formats(read_wav(source), base)
+
+
+def has_telephone_formats(base: Path) -> bool:
+    """True when every file of TELEPHONE_FORMATS exists for `base`."""
+    return all(asterisk_file(base, rate).is_file() for rate in TELEPHONE_FORMATS)
 
 
 def _as_plain_pcm(data: bytes, source: str) -> tuple[bytes, bool]:

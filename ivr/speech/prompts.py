@@ -1,12 +1,14 @@
 """The prompt cache: which file Asterisk plays for a `Prompt`, and the build that renders what is missing.
 
-Layout under the cache directory (all 8 kHz 16-bit mono WAV, the files Asterisk's STREAM FILE opens):
-    tts/<key>.wav       rendered speech; key = hash of (engine, voice, text)
-    operator/<key>.wav  an operator recording converted to telephone format (a lossless copy when it already
-                        is); key = hash of (path, mtime, size), so a changed recording gets a new file and
-                        the old one is left for `prune`
-Every path `resolve` returns lies under the cache directory, the one directory Asterisk must see.
-Files are written to a temporary name and renamed into place, so several processes may build at once.
+Layout under the cache directory: every prompt in two files, 16-bit mono WAV at 8 kHz (`.wav`) and at
+16 kHz (`.wav16`), so that Asterisk's STREAM FILE plays the wideband one on G.722 calls:
+    tts/<key>.wav, .wav16       rendered speech; key = hash of (engine, voice, text)
+    operator/<key>.wav, .wav16  an operator recording converted to telephone formats (a lossless copy where
+                                it already is one); key = hash of (path, mtime, size), so a changed
+                                recording gets new files and the old ones are left for `prune`
+A prompt is ready when both files exist; the 8 kHz one is written last. Every path `resolve` returns lies
+under the cache directory, the one directory Asterisk must see. Files are written to a temporary name and
+renamed into place, so several processes may build at once.
 """
 
 from __future__ import annotations
@@ -23,21 +25,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ivr.dialog.io import Prompt
 from ivr.speech.audio import (
     ASTERISK_EXTENSIONS,
     AudioFormatError,
-    asterisk_file,
-    convert_for_asterisk,
-    save_for_asterisk,
+    convert_to_telephone_formats,
+    has_telephone_formats,
+    save_telephone_formats,
 )
-from ivr.speech.tts.engine import TtsEngine, TtsError
+from ivr.speech.tts import TtsEngine, TtsError, engine_from_settings
+
+if TYPE_CHECKING:
+    from ivr.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-_KEY_VERSION = "1"  # bump when the rendering pipeline changes what a cached file holds
+_KEY_VERSION = "2"  # bump when the rendering pipeline changes what cached files hold (2: the .wav16 files)
 _TEMP_SUFFIX = ".tmp"
 _STALE_TEMP_S = 3600.0  # a temporary file this old was left by a crashed build
 
@@ -66,13 +71,14 @@ class BuildReport:
         return tuple(failure for failure in self.failed if not failure.covered_by_tts)
 
     def __str__(self) -> str:
+        """A summary line, then one line per reason (an engine that cannot run fails every prompt alike)."""
         lines = [
             f"{self.rendered} rendered, {self.cached} already cached, {self.operator} operator recordings, "
             f"{len(self.failed)} failed ({len(self.unplayable)} with nothing to play)"
         ]
-        for failure in self.failed:
-            fallback = " (synthesised speech plays instead)" if failure.covered_by_tts else ""
-            lines.append(f"  {_describe(failure.prompt)}: {failure.reason}{fallback}")
+        for (reason, covered), prompts in _by_reason(self.failed).items():
+            fallback = " (synthesised speech plays instead)" if covered else ""
+            lines.append(f"  {_describe_all(prompts)}: {reason}{fallback}")
         return "\n".join(lines)
 
 
@@ -95,6 +101,17 @@ class PromptCache:
         self._tts = _DirectoryMemo(self.directory / "tts")
         self._operator = _DirectoryMemo(self.directory / "operator")
         self._operator_failures: dict[str, str] = {}
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, engine: str | None = None, voice: str | None = None
+    ) -> PromptCache:
+        """The cache in settings' prompts directory with settings' engine and voice (or the ones given).
+
+        `ivr prompts build`, `ivr dialogs check` and the bot all make their cache here, so they agree on
+        which files a prompt has. Raises TtsError for an unknown engine.
+        """
+        return cls(settings.effective_prompts_dir, engine_from_settings(settings, engine, voice))
 
     def resolve(self, prompt: Prompt) -> Path | None:
         """The path WITHOUT extension to pass to STREAM FILE, or None when nothing is there to play.
@@ -166,7 +183,7 @@ class PromptCache:
         if self._tts_playable(text) is not None:
             return "cached"
         base = self._tts.directory / stem
-        save_for_asterisk(self.engine.render(_normalize(text)), base)
+        save_telephone_formats(self.engine.render(_normalize(text)), base)
         self._tts.put(stem, base)
         return "rendered"
 
@@ -178,7 +195,7 @@ class PromptCache:
         if known is not None:
             return known
         base = self._tts.directory / stem
-        if asterisk_file(base).is_file():
+        if has_telephone_formats(base):
             self._tts.put(stem, base)
             return base
         return None
@@ -209,9 +226,9 @@ class PromptCache:
         if known is not None:
             return known
         base = self._operator.directory / key
-        if not asterisk_file(base).is_file():
+        if not has_telephone_formats(base):
             try:
-                convert_for_asterisk(source, base)
+                convert_to_telephone_formats(source, base)
             except AudioFormatError as error:
                 raise OperatorRecordingError(f"operator recording {error}") from error
         self._operator.put(key, base)
@@ -220,7 +237,7 @@ class PromptCache:
     def _is_ready(self, prompt: Prompt) -> bool:
         if prompt.audio is not None:
             key = _operator_key(prompt.audio.absolute())
-            if key is not None and asterisk_file(self._operator.directory / key).is_file():
+            if key is not None and has_telephone_formats(self._operator.directory / key):
                 return True
         return self._tts_playable(prompt.text) is not None
 
@@ -280,6 +297,21 @@ def _describe(prompt: Prompt) -> str:
     return prompt.name or repr(_normalize(prompt.text)[:40])
 
 
+def _describe_all(prompts: list[Prompt], shown: int = 5) -> str:
+    if len(prompts) == 1:
+        return _describe(prompts[0])
+    names = ", ".join(_describe(prompt) for prompt in prompts[:shown])
+    more = f", and {len(prompts) - shown} more" if len(prompts) > shown else ""
+    return f"{len(prompts)} prompts ({names}{more})"
+
+
+def _by_reason(failures: Iterable[BuildFailure]) -> dict[tuple[str, bool], list[Prompt]]:
+    groups: dict[tuple[str, bool], list[Prompt]] = {}
+    for failure in failures:
+        groups.setdefault((failure.reason, failure.covered_by_tts), []).append(failure.prompt)
+    return groups
+
+
 def _mtime_ns(directory: Path) -> int | None:
     try:
         return directory.stat().st_mtime_ns
@@ -314,9 +346,9 @@ def _report(outcomes: list[_Outcome]) -> BuildReport:
         for outcome in outcomes
         if outcome.problem is not None
     )
-    for failure in failures:
-        fallback = "; synthesised speech plays instead" if failure.covered_by_tts else ""
-        logger.warning("prompt %s: %s%s", _describe(failure.prompt), failure.reason, fallback)
+    for (reason, covered), prompts in _by_reason(failures).items():
+        fallback = "; synthesised speech plays instead" if covered else ""
+        logger.warning("%s: %s%s", _describe_all(prompts), reason, fallback)
     return BuildReport(
         rendered=counts["rendered"],
         cached=counts["cached"],

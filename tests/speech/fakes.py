@@ -17,7 +17,15 @@ from ivr.speech.tts import TtsEngine, TtsError
 class ToneEngine:
     """Renders a tone whose length grows with the text; counts calls; can fail or dawdle on purpose."""
 
-    def __init__(self, voice: str = "tone-a", *, fail_on: str | None = None, delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        voice: str = "tone-a",
+        *,
+        name: str = "tone",
+        fail_on: str | None = None,
+        delay_s: float = 0.0,
+    ) -> None:
+        self._name = name
         self._voice = voice
         self._fail_on = fail_on
         self._delay_s = delay_s
@@ -26,7 +34,7 @@ class ToneEngine:
 
     @property
     def name(self) -> str:
-        return "tone"
+        return self._name
 
     @property
     def voice(self) -> str:

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from ivr.dialog.io import Prompt
-from ivr.speech.audio import asterisk_file, convert_for_asterisk, is_asterisk_ready, read_wav
+from ivr.speech.audio import (
+    TELEPHONE_FORMATS,
+    asterisk_file,
+    convert_to_telephone_formats,
+    is_asterisk_ready,
+    read_wav,
+)
 from ivr.speech.prompts import PromptCache
 from ivr.speech.tts import EspeakEngine
 
@@ -22,12 +28,12 @@ from .fakes import CountingEngine, ToneEngine, dominant_frequency, rms, write_to
 QUESTION = Prompt("Hur nöjd är du med bemötandet?", name="q1.prompt")
 
 
-def playable(base: Path | None) -> Path:
-    """The 8 kHz WAV Asterisk would open for a resolved base path."""
+def playable(base: Path | None, rate: int = 8000) -> Path:
+    """The WAV at `rate` Asterisk would open for a resolved base path; the other rate must be there too."""
     assert base is not None
-    file = asterisk_file(base)
-    assert is_asterisk_ready(file)
-    return file
+    for other in TELEPHONE_FORMATS:
+        assert is_asterisk_ready(asterisk_file(base, other), other)
+    return asterisk_file(base, rate)
 
 
 def test_espeak_prompt_becomes_telephone_wav(tmp_path: Path) -> None:
@@ -144,11 +150,11 @@ def test_changed_operator_file_is_converted_again(tmp_path: Path) -> None:
 def test_resolve_converts_once_and_never_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     conversions: list[Path] = []
 
-    def counting_convert(source: Path, base: Path, rate: int = 8000) -> Path:
+    def counting_convert(source: Path, base: Path) -> tuple[Path, ...]:
         conversions.append(source)
-        return convert_for_asterisk(source, base, rate)
+        return convert_to_telephone_formats(source, base)
 
-    monkeypatch.setattr("ivr.speech.prompts.convert_for_asterisk", counting_convert)
+    monkeypatch.setattr("ivr.speech.prompts.convert_to_telephone_formats", counting_convert)
     recording = write_tone_wav(tmp_path / "q1.wav", rate=44100, channels=2, duration_s=0.3)
     engine = ToneEngine()
     cache = PromptCache(tmp_path / "cache", engine)
@@ -245,7 +251,7 @@ def test_resolve_notices_what_another_process_built_and_pruned(tmp_path: Path) -
     removed = builder.prune([Prompt("kept")])
 
     assert found is not None
-    assert removed == 1
+    assert removed == 2  # its 8 and 16 kHz files
     assert serving.resolve(QUESTION) is None
     assert serving.resolve(Prompt("kept")) is not None
 
@@ -267,9 +273,10 @@ def test_prune_removes_unreferenced_files_and_stale_temporaries_only(tmp_path: P
 
     removed = cache.prune([QUESTION, operator_prompt])
 
-    assert removed == 3  # the old question, the first conversion and the stale temporary file
+    assert removed == 5  # the old question and the first conversion (two files each), the stale temporary
     assert first_conversion is not None
     assert not asterisk_file(first_conversion).exists()
+    assert not asterisk_file(first_conversion, 16000).exists()
     assert cache.resolve(Prompt("gammal fråga")) is None
     assert cache.resolve(QUESTION) is not None
     assert cache.resolve(operator_prompt) is not None
@@ -315,7 +322,7 @@ def watch_files_while(threads: list[threading.Thread], directory: Path) -> list[
     """Read every WAV Asterisk could open in `directory` until the threads end; their durations."""
     durations: list[float] = []
     while any(thread.is_alive() for thread in threads):
-        for file in directory.glob("*.wav") if directory.exists() else []:
+        for file in [*directory.glob("*.wav"), *directory.glob("*.wav16")] if directory.exists() else []:
             durations.append(read_wav(file).duration_s)
     for thread in threads:
         thread.join()
@@ -354,7 +361,8 @@ def assert_whole_cache(directory: Path, prompts: list[Prompt], engine: ToneEngin
     cache = PromptCache(directory, engine)
     for prompt in prompts:
         assert read_wav(playable(cache.resolve(prompt))).duration_s > 0.1
-    assert sorted(p.suffix for p in (directory / "tts").iterdir()) == [".wav"] * len(prompts)
+    suffixes = sorted(p.suffix for p in (directory / "tts").iterdir())
+    assert suffixes == sorted([".wav", ".wav16"] * len(prompts))
 
 
 def test_workers_must_be_positive(tmp_path: Path) -> None:

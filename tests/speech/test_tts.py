@@ -5,7 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from ivr.speech.tts import EspeakEngine, TtsEngine, TtsError, engine_for, engine_names, register_engine
+from ivr.settings import Settings
+from ivr.speech.tts import (
+    EspeakEngine,
+    GttsEngine,
+    PiperEngine,
+    TtsEngine,
+    TtsError,
+    engine_for,
+    engine_from_settings,
+    engine_names,
+    register_engine,
+)
 from ivr.speech.tts import engine as engine_module
 
 from .fakes import ToneEngine, rms
@@ -81,13 +92,56 @@ def test_registry_creates_espeak_with_default_voice() -> None:
 
 
 def test_registry_rejects_unknown_engine_and_names_the_known() -> None:
-    with pytest.raises(TtsError, match=r"unknown TTS engine 'piper'.*espeak-ng"):
-        engine_for("piper")
+    with pytest.raises(
+        TtsError, match=r"unknown TTS engine 'festival'; known engines: espeak-ng, gtts, piper"
+    ):
+        engine_for("festival")
 
 
 def test_registered_engine_is_available_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "_factories", dict(engine_module._factories))
-    register_engine("tone", lambda voice: ToneEngine(voice or "tone-a"))
+    register_engine("tone", lambda voice, _models: ToneEngine(voice or "tone-a"))
 
     assert "tone" in engine_names()
     assert engine_for("tone", "tone-b").voice == "tone-b"
+    assert engine_for("tone", "").voice == "tone-a"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "voice"),
+    [
+        ("espeak-ng", EspeakEngine, "sv"),
+        ("gtts", GttsEngine, "sv"),
+        ("piper", PiperEngine, "sv_SE-nst-medium"),
+    ],
+)
+def test_each_engine_has_a_swedish_default_voice(name: str, kind: type[TtsEngine], voice: str) -> None:
+    engine = engine_for(name)
+
+    assert isinstance(engine, kind)
+    assert (engine.name, engine.voice) == (name, voice)
+    assert engine_for(name, "").voice == voice
+
+
+def test_settings_voice_belongs_to_the_settings_engine(tmp_path: Path) -> None:
+    espeak = Settings(tts_engine="espeak-ng", tts_voice="sv-x-whatever", models_dir=tmp_path)
+
+    assert engine_from_settings(espeak).voice == "sv-x-whatever"
+    assert engine_from_settings(espeak, "espeak-ng", "en").voice == "en"
+    assert engine_from_settings(espeak, "gtts").voice == "sv"  # espeak's voice is not gTTS's
+    piper = engine_from_settings(espeak, "piper")
+    assert (piper.name, piper.voice) == ("piper", "sv_SE-nst-medium")
+    assert isinstance(piper, PiperEngine)
+    assert piper.model_path() == tmp_path / "sv_SE-nst-medium.onnx"
+
+
+def test_empty_settings_voice_means_the_engines_default() -> None:
+    assert Settings(tts_engine="espeak-ng", tts_voice="").tts_voice == ""
+    assert engine_from_settings(Settings(tts_engine="espeak-ng", tts_voice="")).voice == "sv"
+    assert engine_from_settings(Settings(tts_engine="gtts", tts_voice="")).voice == "sv"
+    assert engine_from_settings(Settings(tts_engine="gtts", tts_voice="en")).voice == "en"
+
+
+def test_settings_with_an_unknown_engine_is_a_clear_error() -> None:
+    with pytest.raises(TtsError, match="unknown TTS engine 'google'; known engines: espeak-ng, gtts, piper"):
+        engine_from_settings(Settings(tts_engine="google"))

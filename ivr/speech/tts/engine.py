@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ivr.speech.audio import Audio
@@ -27,8 +28,12 @@ class TtsEngine(Protocol):
         ...
 
 
-EngineFactory = Callable[[str | None], TtsEngine]
-"""Makes an engine for a voice; None means the engine's default voice."""
+EngineFactory = Callable[[str | None, Path], TtsEngine]
+"""Makes an engine for a voice (None: the engine's default voice) and the models directory, where voices
+that are files (piper's) are looked up by name. Must not load anything yet: the bot creates engines only to
+know the cache key of the prompts it plays."""
+
+DEFAULT_MODELS_DIR = Path("models")
 
 _factories: dict[str, EngineFactory] = {}
 
@@ -42,10 +47,11 @@ def engine_names() -> list[str]:
     return sorted(_factories)
 
 
-def engine_for(name: str, voice: str | None = None) -> TtsEngine:
+def engine_for(name: str, voice: str | None = None, *, models_dir: Path = DEFAULT_MODELS_DIR) -> TtsEngine:
+    """The engine `name` with `voice`; None or an empty voice means the engine's default."""
     try:
         factory = _factories[name]
     except KeyError:
         known = ", ".join(engine_names()) or "none"
         raise TtsError(f"unknown TTS engine {name!r}; known engines: {known}") from None
-    return factory(voice)
+    return factory(voice or None, models_dir)
