@@ -36,10 +36,6 @@ class Understanding:
     reason: str = ""
     unexplained: tuple[str, ...] = ()
 
-    @property
-    def needs_confirmation(self) -> bool:
-        return self.answer.status == "match" and self.answer.confidence < CONFIRM_BELOW
-
 
 class SwedishAnswerInterpreter:
     """Reads spoken Swedish answers to scale, yes/no, choice and number questions."""
@@ -57,6 +53,10 @@ class SwedishAnswerInterpreter:
 
     def grammar(self, question: KeypadQuestion) -> tuple[str, ...]:
         return question_grammar(question)
+
+    def needs_confirmation(self, answer: Answer) -> bool:
+        """A match worth confirming with the caller before it is kept ("Sa du fyra?")."""
+        return answer.status == "match" and answer.confidence < self.confirm_below
 
     def understand(self, question: KeypadQuestion, raw: RawInput) -> Understanding:
         heard = words_of(raw.utterance)
