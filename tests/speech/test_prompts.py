@@ -10,18 +10,22 @@ import unicodedata
 import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ivr.dialog.io import Prompt
+from ivr.settings import Settings
 from ivr.speech.audio import (
     TELEPHONE_FORMATS,
+    Audio,
     asterisk_file,
     convert_to_telephone_formats,
     is_asterisk_ready,
     read_wav,
+    resample,
 )
 from ivr.speech.prompts import PromptCache
-from ivr.speech.tts import EspeakEngine
+from ivr.speech.tts import EspeakEngine, TtsError, engine_for
 
 from .fakes import CountingEngine, ToneEngine, dominant_frequency, rms, write_tone_wav
 
@@ -334,7 +338,7 @@ import sys, time
 from pathlib import Path
 from ivr.dialog.io import Prompt
 from ivr.speech.prompts import PromptCache
-from ivr.speech.tts import EspeakEngine
+from ivr.speech.tts import EspeakEngine, TtsError, engine_for
 
 directory, start = Path(sys.argv[1]), float(sys.argv[2])
 time.sleep(max(0.0, start - time.time()))
@@ -368,3 +372,112 @@ def assert_whole_cache(directory: Path, prompts: list[Prompt], engine: ToneEngin
 def test_workers_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="workers"):
         PromptCache(tmp_path, ToneEngine()).build([QUESTION], workers=0)
+
+
+def test_every_prompt_is_kept_at_8_and_16_khz(tmp_path: Path) -> None:
+    cache = PromptCache(tmp_path, EspeakEngine("sv"))
+    cache.build([QUESTION])
+
+    base = cache.resolve(QUESTION)
+
+    narrow, wide = read_wav(playable(base, 8000)), read_wav(playable(base, 16000))
+    assert (narrow.rate, wide.rate) == (8000, 16000)
+    assert wide.duration_s == pytest.approx(narrow.duration_s, abs=0.001)
+    # espeak-ng speaks at 22 kHz: the 16 kHz file keeps sound above the telephone band, which an 8 kHz file
+    # brought up to 16 kHz would not have
+    upsampled = resample(narrow, 16000)
+    assert band_energy(wide, 4200, 7800) > 100 * band_energy(upsampled, 4200, 7800)
+
+
+def test_a_prompt_without_its_16_khz_file_is_not_ready_and_is_built_again(tmp_path: Path) -> None:
+    engine = ToneEngine()
+    PromptCache(tmp_path, engine).build([QUESTION])
+    base = PromptCache(tmp_path, engine).resolve(QUESTION)
+    assert base is not None
+    asterisk_file(base, 16000).unlink()
+    cache = PromptCache(tmp_path, engine)
+
+    assert cache.resolve(QUESTION) is None
+    assert cache.missing([QUESTION]) == [QUESTION]
+    report = cache.build([QUESTION])
+
+    assert report.rendered == 1
+    assert cache.resolve(QUESTION) == base
+    assert read_wav(playable(base, 16000)).rate == 16000
+
+
+def test_operator_recording_is_kept_in_both_formats(tmp_path: Path) -> None:
+    recording = write_tone_wav(tmp_path / "q1.wav", rate=48000, channels=2, duration_s=0.8)
+    prompt = Prompt(QUESTION.text, audio=recording)
+    cache = PromptCache(tmp_path / "cache", ToneEngine())
+
+    base = cache.resolve(prompt)
+    assert base is not None
+    asterisk_file(base, 16000).unlink()  # e.g. converted by an older version
+    again = PromptCache(tmp_path / "cache", ToneEngine())
+
+    assert again.missing([prompt]) == [prompt]
+    assert again.resolve(prompt) == base
+    for rate in TELEPHONE_FORMATS:
+        audio = read_wav(playable(base, rate))
+        assert audio.duration_s == pytest.approx(0.8, abs=0.003)
+        assert dominant_frequency(audio) == pytest.approx(440.0, abs=2.0)
+
+
+def test_the_cache_key_differs_per_engine_and_voice(tmp_path: Path) -> None:
+    caches = [
+        PromptCache(tmp_path, ToneEngine("sv", name="one")),
+        PromptCache(tmp_path, ToneEngine("sv", name="two")),
+        PromptCache(tmp_path, ToneEngine("en", name="two")),
+    ]
+    caches[0].build([QUESTION])
+
+    assert [cache.missing([QUESTION]) for cache in caches] == [[], [QUESTION], [QUESTION]]
+    for cache in caches[1:]:
+        cache.build([QUESTION])
+    assert len({cache.resolve(QUESTION) for cache in caches}) == 3
+
+
+def test_operator_recording_wins_even_when_the_engine_cannot_run(tmp_path: Path) -> None:
+    recording = write_tone_wav(tmp_path / "intro.wav", rate=16000, channels=1, duration_s=0.3)
+    recorded, spoken = Prompt("Välkommen.", audio=recording, name="intro"), Prompt("Hej då.", name="bye")
+    cache = PromptCache(tmp_path / "cache", engine_for("piper", models_dir=tmp_path / "no-models"))
+
+    report = cache.build([recorded, spoken])
+
+    assert report.operator == 1
+    assert [failure.prompt.name for failure in report.unplayable] == ["bye"]
+    assert cache.resolve(recorded) is not None
+    assert cache.missing([recorded, spoken]) == [spoken]
+
+
+def test_one_reason_for_many_prompts_is_reported_once(tmp_path: Path) -> None:
+    cache = PromptCache(tmp_path, engine_for("piper", models_dir=tmp_path / "models"))
+    prompts = [Prompt(f"Fråga {number}.", name=f"q{number}") for number in range(7)]
+
+    report = str(cache.build([*prompts, Prompt("", name="empty")]))
+
+    lines = report.splitlines()
+    assert lines[0].endswith("0 operator recordings, 8 failed (8 with nothing to play)")
+    assert lines[1].startswith("  7 prompts (q0, q1, q2, q3, q4, and 2 more): piper voice 'sv_SE-nst-medium'")
+    assert lines[2] == "  empty: no text to speak (and no usable operator recording)"
+    assert len(lines) == 3
+
+
+def test_cache_from_settings_uses_their_directory_engine_and_voice(tmp_path: Path) -> None:
+    settings = Settings(prompts_dir=tmp_path / "prompts", tts_engine="gtts", tts_voice="")
+
+    default = PromptCache.from_settings(settings)
+    chosen = PromptCache.from_settings(settings, engine="espeak-ng", voice="sv-x-whatever")
+
+    assert default.directory == tmp_path / "prompts"
+    assert (default.engine.name, default.engine.voice) == ("gtts", "sv")
+    assert (chosen.engine.name, chosen.engine.voice) == ("espeak-ng", "sv-x-whatever")
+    with pytest.raises(TtsError, match="unknown TTS engine 'festival'"):
+        PromptCache.from_settings(settings, engine="festival")
+
+
+def band_energy(audio: Audio, low_hz: float, high_hz: float) -> float:
+    spectrum = np.abs(np.fft.rfft(audio.samples.astype(np.float64))) ** 2
+    frequencies = np.fft.rfftfreq(len(audio.samples), 1 / audio.rate)
+    return float(spectrum[(frequencies >= low_hz) & (frequencies < high_hz)].sum())
