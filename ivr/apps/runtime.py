@@ -16,10 +16,13 @@ from ivr.apps.documents import operator_registry
 from ivr.apps.greeting import CallbackGreetingApp
 from ivr.apps.inbound import InboundApp, InboundRooms, QueueInsight
 from ivr.apps.shared_dir import SharedDir
-from ivr.apps.survey import SurveyApp, SurveyRooms
+from ivr.apps.speech_input import AsteriskSpeechAnswers, RecordedAnswers
+from ivr.apps.survey import SpokenAnswers, SurveyApp, SurveyRooms
 from ivr.queueing.callbacks import RedisCallbackQueue
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
+from ivr.speech.recognition.base import AnswerRecognizer
+from ivr.speech.understanding.interpreter import SwedishAnswerInterpreter
 from ivr.store.migrations import upgrade
 from ivr.store.writer import SurveyStore
 
@@ -42,8 +45,10 @@ class BotRuntime:
         *,
         on_turn: TurnObserver | None = None,
         queues: QueueRooms | None = None,
+        recognizer: AnswerRecognizer | None = None,
     ) -> None:
-        """`queues`: the live queue and the callback queue; with them the bot also serves `/inbound`."""
+        """`queues`: the live queue and the callback queue; with them the bot also serves `/inbound`.
+        `recognizer`: hears recorded answers (the `record` strategy); by default opened from the settings."""
         self.settings = settings
         self.dialogs = operator_registry(settings.dialogs_dir)
         self.store = SurveyStore(
@@ -53,12 +58,14 @@ class BotRuntime:
         )
         self.prompts = PromptCache.from_settings(settings)
         prompts_dir = SharedDir(settings.effective_prompts_dir, settings.asterisk_prompts_dir)
+        recordings = SharedDir(settings.effective_recordings_dir, settings.asterisk_recordings_dir)
         rooms = SurveyRooms(
             dialogs=self.dialogs,
             store=self.store,
             prompts=self.prompts,
             prompts_dir=prompts_dir,
-            recordings=SharedDir(settings.effective_recordings_dir, settings.asterisk_recordings_dir),
+            recordings=recordings,
+            speech=spoken_answers(settings, recordings, recognizer),
         )
         routes: dict[str, AGIApp] = {"survey": SurveyApp(rooms)}
         if queues is not None:
@@ -127,3 +134,21 @@ class BotRuntime:
                 len(missing),
                 missing[0].name,
             )
+
+
+def spoken_answers(
+    settings: Settings, recordings: SharedDir, recognizer: AnswerRecognizer | None
+) -> SpokenAnswers | None:
+    """How survey calls hear spoken answers, by `speech_strategy`; None (keys only) when they cannot."""
+    strategy = settings.speech_strategy
+    if strategy == "off":
+        return None
+    interpreter = SwedishAnswerInterpreter()
+    if strategy == "asterisk-speech":
+        engine = settings.asterisk_speech_engine
+        return SpokenAnswers(lambda channel, _stem: AsteriskSpeechAnswers(channel, engine), interpreter)
+    if recognizer is None:
+        log.warning("spoken answers are off: no recogniser for the record strategy (keys only)")
+        return None
+    found = recognizer  # bound for the lambda
+    return SpokenAnswers(lambda channel, stem: RecordedAnswers(channel, recordings, stem, found), interpreter)

@@ -28,6 +28,7 @@ AGENTS = ("kv01", "kv02", "kv03", "kv04", "kv05", "kv06")
 CONCURRENT_CALLS = 10
 DEMO_DATABASE = "demo.db"
 QUEUE_DAY_CALLS = 20
+SPEECH_ENGINE = "vosk"  # what the simulated Asterisk's speech module is called
 
 # What demo callers say at the end (spoken by espeak-ng, so later issues can transcribe and classify them).
 COMMENTS: dict[Mood, tuple[str, ...]] = {
@@ -82,6 +83,9 @@ def _demo_settings(settings: Settings, data_dir: Path, database_url: str | None)
             "database_url": database_url or f"sqlite:///{data_dir / DEMO_DATABASE}",
             "prompts_dir": data_dir / "prompts",
             "recordings_dir": data_dir / "recordings",
+            # Spoken answers through the simulated Asterisk's speech module: no model needed on this side.
+            "speech_strategy": "asterisk-speech",
+            "asterisk_speech_engine": SPEECH_ENGINE,
         }
     )
 
@@ -120,7 +124,7 @@ async def _place_calls(
 ) -> list[DemoCall]:
     rng = random.Random(seed)
     sounds = SoundLibrary([runtime.settings.effective_prompts_dir])
-    asterisk = SimulatedAsterisk("127.0.0.1", runtime.port, sounds=sounds)
+    asterisk = SimulatedAsterisk("127.0.0.1", runtime.port, sounds=sounds, speech_engine=SPEECH_ENGINE)
     gate = asyncio.Semaphore(CONCURRENT_CALLS)
 
     async def one(number: int) -> DemoCall:

@@ -20,9 +20,10 @@ from ivr.dialog.model import (
     YesNoQuestion,
 )
 from ivr.sim.caller import Action, Caller, HangUp, Press, Silence, Speak
+from ivr.speech.swedish import number_words
 
 Mood = Literal["positiv", "blandad", "negativ"]
-Habit = Literal["lugn", "avbryter", "tveksam", "slarvig", "lägger_på", "tyst"]
+Habit = Literal["lugn", "avbryter", "tveksam", "slarvig", "pratar", "lägger_på", "tyst"]
 
 MOODS: tuple[Mood, ...] = ("positiv", "positiv", "positiv", "blandad", "negativ")
 HABITS: tuple[Habit, ...] = (
@@ -33,9 +34,15 @@ HABITS: tuple[Habit, ...] = (
     "avbryter",
     "tveksam",
     "slarvig",
+    "pratar",
+    "pratar",
+    "pratar",
     "lägger_på",
     "tyst",
 )
+
+SAY_YES = ("ja", "japp", "ja det blev det", "absolut", "jo")
+SAY_NO = ("nej", "nä", "nej det blev det inte", "inte riktigt")
 
 # What each mood tends to answer on a 1..5 scale (weights for 1, 2, 3, 4, 5).
 SCALE_WEIGHTS: dict[Mood, tuple[int, ...]] = {
@@ -75,7 +82,8 @@ def make_persona(dialog: Dialog, rng: random.Random, comment_audio: Callable[[Mo
             continue
         keys = _keys_for(question, mood, rng)
         answers[question.id] = _as_answer(question, keys)
-        actions.extend(_keyed(question, keys, habit, rng))
+        speaks = habit == "pratar" and dialog.accepts_speech(question) and rng.random() < 0.85
+        actions.extend(_spoken(question, keys, rng) if speaks else _keyed(question, keys, habit, rng))
     return Persona(mood, habit, Caller(actions), asked)
 
 
@@ -115,6 +123,27 @@ def _keyed(question: KeypadQuestionBase, keys: str, habit: Habit, rng: random.Ra
     if habit == "slarvig" and rng.random() < 0.4:
         return [Press(_wrong_key(question, rng)), answer]
     return [answer]
+
+
+def _spoken(question: KeypadQuestionBase, keys: str, rng: random.Random) -> list[Action]:
+    """The planned answer said in words, the way callers say it (what a speech engine would hear)."""
+    words = rng.choice(_ways_to_say(question, keys))
+    return [Speak(text=words, after=rng.uniform(0.3, 1.5))]
+
+
+def _ways_to_say(question: KeypadQuestionBase, keys: str) -> list[str]:
+    reading = question.read_keys(keys)
+    assert reading is not None
+    if isinstance(question, YesNoQuestion):
+        return list(SAY_YES if reading.value == "ja" else SAY_NO)
+    if isinstance(question, ChoiceQuestion):
+        option = next(option for option in question.options if option.key == keys)
+        return option.words or [option.value.replace("_", " ")]
+    number = number_words(int(keys))
+    ways = [number, f"jag säger {number}", f"eh {number}"]
+    if isinstance(question, ScaleQuestion):
+        ways += question.words.get(int(keys), [])
+    return ways
 
 
 def _wrong_key(question: KeypadQuestionBase, rng: random.Random) -> str:

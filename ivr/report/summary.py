@@ -39,6 +39,7 @@ def dialog_summary(stats: DialogStats, records: Sequence[ResponseRecord]) -> str
             row[-1],
         ]
         lines.append("  " + "  ".join(cells).rstrip())
+    lines.append("  " + _spoken_line(records))
     lines.append("  " + _comments_line(records))
     return "\n".join(lines)
 
@@ -69,6 +70,17 @@ def _distribution(question: QuestionStats) -> str:
             f"{value} {percent(count, total)}" for value, count in question.distribution.items()
         )
     return " ".join(f"{value}:{count}" for value, count in question.distribution.items())
+
+
+def _spoken_line(records: Sequence[ResponseRecord]) -> str:
+    """How many answers came by voice, and how many of those were understood."""
+    given = [answer for record in records for answer in record.answers if answer.status != "hangup"]
+    spoken = [answer for answer in given if answer.mode == "speech"]
+    understood = sum(answer.status == "match" for answer in spoken)
+    return (
+        f"Svar med rösten: {len(spoken)} av {len(given)} ({percent(len(spoken), len(given))}), "
+        f"varav {understood} tolkade ({percent(understood, len(spoken))})"
+    )
 
 
 def _comments_line(records: Sequence[ResponseRecord]) -> str:

@@ -21,31 +21,12 @@ from ivr.sim.asterisk import SimulatedAsterisk
 from ivr.sim.caller import Action, Caller, HangUp, Press, Silence, Speak
 from ivr.sim.sounds import SoundLibrary
 from ivr.sim.trace import CallTrace
-from ivr.speech.audio import read_wav
-from ivr.speech.recognition.base import RecognitionError, Transcript
+
+from .speech_fakes import ScriptedRecognizer
 
 SCALE = InputSpec(max_digits=1, timeout_s=3.0, phrases=("fyra", "fem"), speech=True)
 NUMBER = InputSpec(max_digits=3, timeout_s=3.0, speech=True)
 PROMPT = "beep"  # a sound the simulator knows: about a quarter of a second
-
-
-@dataclass
-class ScriptedRecognizer:
-    """Returns the scripted texts in order; checks it is only ever given audio that is not silent."""
-
-    texts: list[str]
-    confidence: float = 0.8
-    fail: bool = False
-    seen: list[tuple[Path, tuple[str, ...] | None]] = field(default_factory=list)
-
-    async def recognize(self, wav: Path, grammar: Sequence[str] | None = None) -> Transcript:
-        audio = read_wav(wav)
-        assert audio.rate == 8000
-        assert abs(audio.samples.astype(int)).max() > 256, "silent takes must not reach the recogniser"
-        self.seen.append((wav, tuple(grammar) if grammar is not None else None))
-        if self.fail:
-            raise RecognitionError("the engine fell over")
-        return Transcript(self.texts.pop(0), self.confidence, "scripted", audio.duration_s, 0.01)
 
 
 @dataclass
