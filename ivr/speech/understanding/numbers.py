@@ -72,17 +72,30 @@ class SpokenNumber:
 
 def cardinal_value(text: str) -> int | None:
     """The cardinal the words make, written together or apart, by sound: "tjugo fira" -> 24; else None."""
-    pieces = _split(sound_key(text), _SOUNDED_PIECES)
-    return None if pieces is None else _evaluate(pieces)
+    spelled = text.replace(" ", "")
+    for pieces in (*_splits(spelled, _SPELLED_PIECES), *_splits(sound_key(text), _SOUNDED_PIECES)):
+        value = _evaluate(pieces)
+        if value is not None:
+            return value
+    return None
 
 
 def _spelled_right(text: str) -> bool:
-    return _split(text.replace(" ", ""), _SPELLED_PIECES) is not None
+    return any(_evaluate(pieces) is not None for pieces in _splits(text.replace(" ", ""), _SPELLED_PIECES))
 
 
-def _split(text: str, pieces: list[tuple[str, Piece]]) -> list[Piece] | None:
-    found = _split_written(text, pieces)
-    return None if found is None else [piece for _, piece in found]
+def _splits(text: str, pieces: list[tuple[str, Piece]], at: int = 0) -> Iterator[list[Piece]]:
+    """Every way to write `text` as pieces, longest pieces first. By sound, two pieces may share the letter
+    where they meet ("hundraarton" sounds "hundrarton")."""
+    if at == len(text):
+        yield []
+        return
+    for written, piece in pieces:
+        starts = [at] if at == 0 or text[at - 1] != written[0] else [at, at - 1]
+        for start in starts:
+            if text.startswith(written, start) and start + len(written) > at:
+                for rest in _splits(text, pieces, start + len(written)):
+                    yield [piece, *rest]
 
 
 def _split_written(text: str, pieces: list[tuple[str, Piece]]) -> list[tuple[str, Piece]] | None:
@@ -99,11 +112,12 @@ def _split_written(text: str, pieces: list[tuple[str, Piece]]) -> list[tuple[str
 def spoken_forms(value: int) -> list[str]:
     """How a cardinal may be said: "tjugoett", "tjugoen", "tjugo ett", "tjugo en"; 100 also as "hundra"."""
     forms = [number_words(value, "neuter"), number_words(value, "common")]
-    forms += [form.removeprefix("ett") for form in forms if form.startswith(("etthundra", "ettusen"))]
+    forms += [form[3:] for form in forms if form.startswith("etthundra")]
+    forms += [form[2:] for form in forms if form.startswith("ettusen")]  # "ettusen" is "ett" + "tusen"
     apart = [
         " ".join(written for written, _ in _split_written(form, _SPELLED_PIECES) or []) for form in forms
     ]
-    return list(dict.fromkeys([*forms, *apart]))
+    return list(dict.fromkeys(form for form in [*forms, *apart] if form))
 
 
 def named_forms(value: int) -> list[str]:
