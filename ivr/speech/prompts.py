@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING, Literal
 from ivr.dialog.io import Prompt
 from ivr.speech.audio import (
     ASTERISK_EXTENSIONS,
+    Audio,
     AudioFormatError,
     convert_to_telephone_formats,
     has_telephone_formats,
     save_telephone_formats,
 )
-from ivr.speech.tts import TtsEngine, TtsError, engine_from_settings
+from ivr.speech.tts import TtsEngine, TtsError, TtsUnavailable, engine_from_settings
 
 if TYPE_CHECKING:
     from ivr.settings import Settings
@@ -135,7 +136,8 @@ class PromptCache:
             raise ValueError(f"workers must be at least 1, got {workers}")
         unique = list({_identity(prompt): prompt for prompt in prompts}.values())
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prompt-build") as pool:
-            outcomes = list(pool.map(self._build_one, unique))
+            engine = _EngineGate(self.engine)
+            outcomes = list(pool.map(lambda prompt: self._build_one(prompt, engine), unique))
         return _report(outcomes)
 
     def prune(self, prompts: Iterable[Prompt]) -> int:
@@ -154,14 +156,14 @@ class PromptCache:
             self._operator.directory, keep_operator
         )
 
-    def _build_one(self, prompt: Prompt) -> _Outcome:
+    def _build_one(self, prompt: Prompt, engine: _EngineGate) -> _Outcome:
         try:
-            return self._build_prompt(prompt)
+            return self._build_prompt(prompt, engine)
         except Exception as error:  # one prompt's surprise must not stop the build
             logger.exception("building prompt %s failed", _describe(prompt))
             return _Outcome(prompt, "failed", f"unexpected {type(error).__name__}: {error}")
 
-    def _build_prompt(self, prompt: Prompt) -> _Outcome:
+    def _build_prompt(self, prompt: Prompt, engine: _EngineGate) -> _Outcome:
         operator_problem: str | None = None
         if prompt.audio is not None:
             try:
@@ -170,20 +172,20 @@ class PromptCache:
             except OperatorRecordingError as error:
                 operator_problem = str(error)
         try:
-            kind = self._ensure_tts(prompt.text)
+            kind = self._ensure_tts(prompt.text, engine)
         except (TtsError, OSError) as error:
             problem = f"{operator_problem}; " if operator_problem else ""
             return _Outcome(prompt, "failed", f"{problem}{error}")
         return _Outcome(prompt, kind, operator_problem)
 
-    def _ensure_tts(self, text: str) -> Literal["rendered", "cached"]:
+    def _ensure_tts(self, text: str, engine: _EngineGate) -> Literal["rendered", "cached"]:
         stem = self._tts_stem(text)
         if stem is None:
             raise TtsError("no text to speak (and no usable operator recording)")
         if self._tts_playable(text) is not None:
             return "cached"
         base = self._tts.directory / stem
-        save_telephone_formats(self.engine.render(_normalize(text)), base)
+        save_telephone_formats(engine.render(_normalize(text)), base)
         self._tts.put(stem, base)
         return "rendered"
 
@@ -240,6 +242,26 @@ class PromptCache:
             if key is not None and has_telephone_formats(self._operator.directory / key):
                 return True
         return self._tts_playable(prompt.text) is not None
+
+
+class _EngineGate:
+    """The engine for one build: once it reports itself unavailable, the other texts fail at once, alike."""
+
+    def __init__(self, engine: TtsEngine) -> None:
+        self._engine = engine
+        self._unavailable: str | None = None
+        self._lock = threading.Lock()
+
+    def render(self, text: str) -> Audio:
+        with self._lock:
+            if self._unavailable is not None:
+                raise TtsUnavailable(self._unavailable)
+        try:
+            return self._engine.render(text)
+        except TtsUnavailable as error:
+            with self._lock:
+                self._unavailable = self._unavailable or str(error)
+            raise
 
 
 class _DirectoryMemo:

@@ -481,3 +481,18 @@ def band_energy(audio: Audio, low_hz: float, high_hz: float) -> float:
     spectrum = np.abs(np.fft.rfft(audio.samples.astype(np.float64))) ** 2
     frequencies = np.fft.rfftfreq(len(audio.samples), 1 / audio.rate)
     return float(spectrum[(frequencies >= low_hz) & (frequencies < high_hz)].sum())
+
+
+def test_an_unavailable_engine_is_asked_once_and_cached_prompts_still_count(tmp_path: Path) -> None:
+    missing_voice = engine_for("piper", models_dir=tmp_path / "models")
+    stand_in = ToneEngine(missing_voice.voice, name=missing_voice.name)  # fills the piper key's files
+    PromptCache(tmp_path / "cache", stand_in).build([QUESTION])
+    engine = CountingEngine(missing_voice)
+    prompts = [Prompt(f"Fråga {number}.") for number in range(5)]
+
+    report = PromptCache(tmp_path / "cache", engine).build([QUESTION, *prompts], workers=1)
+
+    assert engine.calls == 1
+    assert (report.cached, len(report.unplayable)) == (1, 5)
+    assert len({failure.reason for failure in report.failed}) == 1
+    assert "piper voice 'sv_SE-nst-medium' not found" in report.failed[0].reason

@@ -13,6 +13,11 @@ class TtsError(RuntimeError):
     """An engine could not render a text: the reason says what went wrong and what to do."""
 
 
+class TtsUnavailable(TtsError):
+    """The engine cannot render anything now (no program, package, voice file or network): a build stops
+    asking it for the other texts, which would only fail the same way (gtts offline: after a timeout each)."""
+
+
 @runtime_checkable
 class TtsEngine(Protocol):
     """Renders Swedish text to speech. `name` and `voice` are part of the prompt cache key."""

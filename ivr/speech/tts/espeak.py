@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from ivr.speech.audio import Audio, AudioFormatError, decode_wav
-from ivr.speech.tts.engine import TtsError
+from ivr.speech.tts.engine import TtsError, TtsUnavailable
 
 DEFAULT_VOICE = "sv"
 
@@ -43,7 +43,7 @@ class EspeakEngine:
     def _run(self, text: str) -> bytes:
         executable = shutil.which(self._binary)
         if executable is None:
-            raise TtsError(
+            raise TtsUnavailable(
                 f"espeak-ng not found (looked for {self._binary!r}); "
                 "install it with `apt-get install espeak-ng`"
             )
@@ -56,7 +56,7 @@ class EspeakEngine:
         except subprocess.TimeoutExpired:
             raise TtsError(f"espeak-ng did not finish within {self._timeout_s:g} s") from None
         except OSError as error:
-            raise TtsError(f"espeak-ng could not be started ({executable}): {error}") from error
+            raise TtsUnavailable(f"espeak-ng could not be started ({executable}): {error}") from error
         if result.returncode != 0:
             message = result.stderr.decode("utf-8", "replace").strip() or "no message"
             raise TtsError(f"espeak-ng failed (exit {result.returncode}, voice {self._voice!r}): {message}")

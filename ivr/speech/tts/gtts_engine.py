@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from ivr.speech.audio import Audio, AudioFormatError, decode_mp3
-from ivr.speech.tts.engine import TtsError
+from ivr.speech.tts.engine import TtsError, TtsUnavailable
 
 DEFAULT_LANGUAGE = "sv"
 NEEDS_INTERNET = (
@@ -42,11 +42,11 @@ class GttsEngine:
             import gtts
             import gtts.lang
         except ImportError as error:
-            raise TtsError(
+            raise TtsUnavailable(
                 "the gtts engine needs the gtts package; install it with `pip install 'ivr[voices]'`"
             ) from error
         if self._language not in gtts.lang.tts_langs():
-            raise TtsError(f"gtts has no language {self._language!r}; Swedish is 'sv'")
+            raise TtsUnavailable(f"gtts has no language {self._language!r}; Swedish is 'sv'")
         speech = gtts.gTTS(text, lang=self._language, lang_check=False, timeout=self._timeout_s)
         mp3 = io.BytesIO()
         try:
@@ -57,7 +57,7 @@ class GttsEngine:
                 reason = f"no answer within {self._timeout_s:g} s"
             else:
                 reason = str(error) or type(error).__name__
-            raise TtsError(f"gtts got no speech ({reason}): {NEEDS_INTERNET}") from error
+            raise TtsUnavailable(f"gtts got no speech ({reason}): {NEEDS_INTERNET}") from error
         if not mp3.getvalue():
             raise TtsError(f"gtts: Google's translate service sent no audio for {text[:40]!r}")
         try:

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ivr.speech.audio import Audio
-from ivr.speech.tts.engine import TtsError
+from ivr.speech.tts.engine import TtsError, TtsUnavailable
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -86,26 +86,26 @@ class PiperEngine:
         try:
             from piper import PiperVoice
         except ImportError as error:
-            raise TtsError(
+            raise TtsUnavailable(
                 "the piper engine needs the piper-tts package; install it with `pip install 'ivr[voices]'`"
             ) from error
         model = self.model_path()
         config = model.with_name(model.name + ".json")
         if not model.is_file():
-            raise TtsError(
+            raise TtsUnavailable(
                 f"piper voice {self._name!r} not found: no file {model}. A piper voice is two files, "
                 f"{self._name}.onnx and {self._name}.onnx.json; get them (the Swedish voice {DEFAULT_VOICE} "
                 f"from {VOICE_SOURCE}) and put both in {self._models_dir}, or pass --voice PATH/TO/VOICE.onnx"
             )
         if not config.is_file():
-            raise TtsError(
+            raise TtsUnavailable(
                 f"piper voice {model} has no settings file {config} next to it; "
                 f"download {config.name} from the same place as {model.name}"
             )
         try:
             return PiperVoice.load(model, config_path=config)
         except Exception as error:  # a broken JSON or network file: onnxruntime's own exception kinds
-            raise TtsError(f"piper could not load the voice {model}: {error}") from error
+            raise TtsUnavailable(f"piper could not load the voice {model}: {error}") from error
 
 
 def audio_from_chunks(chunks: Iterable[SpeechChunk], *, what: str) -> Audio:
