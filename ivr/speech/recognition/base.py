@@ -6,6 +6,7 @@ plus "[unk]" for anything else); free comments pass none.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,19 @@ from ivr.speech.audio import Audio
 
 UNKNOWN_WORD = "[unk]"
 """Vosk's word for speech outside the grammar; kept out of transcripts."""
+
+_NOT_WORD = re.compile(r"[^\w\s'-]+")
+
+
+def clean_words(text: str) -> str:
+    """Lower-case words separated by single spaces, without punctuation ("Ja, nej." -> "ja nej")."""
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def grammar_phrases(grammar: Sequence[str]) -> list[str]:
+    """The grammar's phrases cleaned, without duplicates or "[unk]", in their order."""
+    phrases = (clean_words(phrase) for phrase in grammar if phrase.strip() != UNKNOWN_WORD)
+    return list(dict.fromkeys(phrase for phrase in phrases if phrase))
 
 
 class RecognitionError(RuntimeError):
