@@ -143,7 +143,8 @@ class PromptCache:
     def prune(self, prompts: Iterable[Prompt]) -> int:
         """Delete cached files no prompt refers to any more (and stale temporary files); returns the count.
 
-        Pass every prompt in use: whatever is not among them is removed.
+        Pass every prompt in use: whatever is not among them is removed, including the files of other
+        engines and voices (the ones a bot configured differently would play).
         """
         keep_tts: set[str] = set()
         keep_operator: set[str] = set()
