@@ -99,7 +99,9 @@ def dialogs_try(
         raise click.UsageError(f"no question {question_id!r} in dialog {found.id!r}; it has: {ids}") from None
     if isinstance(question, CommentQuestion):
         raise click.UsageError(f"{question_id!r} is the comment: it is recorded, not understood")
-    interpreter = SwedishAnswerInterpreter()
+    interpreter = SwedishAnswerInterpreter(confirm_below=found.defaults.confirm_below)
+    if not found.accepts_speech(question):
+        click.echo(f"note: {question_id!r} takes keys only (speech: false); this is what words would mean")
     if utterance is not None:
         understanding = interpreter.understand(question, RawInput("speech", utterance, confidence))
         for line in explain(question, understanding, interpreter):

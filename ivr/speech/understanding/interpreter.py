@@ -23,6 +23,8 @@ CONFIRM_BELOW = 0.6
 """A match with a confidence under this is worth confirming with the caller ("Sa du fyra?")."""
 REJECT_BELOW = 0.35
 """A match with a confidence under this is no match: the caller is asked again."""
+WEAK_ALONE_AMONG = 1
+"""A lone "en"/"ett" is the answer with at most this many other words ("en gång"), else it is an article."""
 UNEXPLAINED_WORD_FACTOR = 0.9
 """The confidence is multiplied by this for each word heard that is neither part of the answer nor filler."""
 
@@ -41,10 +43,9 @@ class SwedishAnswerInterpreter:
     """Reads spoken Swedish answers to scale, yes/no, choice and number questions."""
 
     def __init__(self, *, reject_below: float = REJECT_BELOW, confirm_below: float = CONFIRM_BELOW) -> None:
-        if not 0 <= reject_below <= confirm_below <= 1:
-            raise ValueError(
-                f"need 0 <= reject_below <= confirm_below <= 1, got {reject_below}, {confirm_below}"
-            )
+        for name, threshold in (("reject_below", reject_below), ("confirm_below", confirm_below)):
+            if not 0 <= threshold <= 1:
+                raise ValueError(f"{name} is a confidence from 0 to 1, got {threshold}")
         self.reject_below = reject_below
         self.confirm_below = confirm_below
 
@@ -67,7 +68,7 @@ class SwedishAnswerInterpreter:
         hits = choose([*find_phrases(heard, expected_phrases(question)), *_number_hits(question, heard)])
         hits, top = _without_scale_top(question, heard, hits)
         hits = _apply_negations(heard, hits)
-        if _unexplained(heard, [*hits, *top]) or any(not hit.weak for hit in hits):
+        if len(_unexplained(heard, [*hits, *top])) > WEAK_ALONE_AMONG or any(not hit.weak for hit in hits):
             hits = [hit for hit in hits if not hit.weak]
         return self._decide(raw, hits, tuple(_unexplained(heard, [*hits, *top])))
 

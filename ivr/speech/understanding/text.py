@@ -8,6 +8,7 @@ y like i, double letters single), so such variants are equal before any fuzzy ma
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -38,6 +39,7 @@ def words(utterance: str) -> list[str]:
     return _TOKEN.findall(utterance.lower())
 
 
+@lru_cache(maxsize=8192)
 def sound_key(text: str) -> str:
     """How the words sound, spaces removed: "Fämm" -> "fem", "jaa" -> "ja", "fyra" and "fira" -> "fira"."""
     parts = []

@@ -63,11 +63,11 @@ NEGATION_REACH = 2  # a negation this many words before a phrase turns it around
 FILLER_WORDS = frozenset(
     (
         "alltså", "alternativ", "alternativet", "asså", "att", "av", "ba", "bara", "blev", "blir", "den",
-        "det", "detta", "du", "då", "eeh", "eh", "ehm", "eller", "en", "ett", "faktiskt", "ger", "hm", "hmm",
-        "ja", "jag", "jo", "ju", "kanske", "knapp", "knappen", "liksom", "man", "mhm", "min", "mitt", "mm",
-        "nog", "nu", "nummer", "numret", "och", "okej", "om", "runt", "sa", "siffra", "siffran", "skulle",
-        "svar", "svaret", "säga", "säger", "så", "tack", "tar", "tror", "tryck", "trycker", "tycker",
-        "typ", "tänker", "uh", "um", "ungefär", "val", "valet", "var", "vara", "vi", "vilja", "väl",
-        "välj", "väljer", "äh", "ähm", "är", "öh", "öhm",
+        "det", "detta", "du", "då", "eeh", "eh", "ehm", "eller", "en", "ett", "faktiskt", "ger", "gång",
+        "gånger", "hm", "hmm", "ja", "jag", "jo", "ju", "kanske", "knapp", "knappen", "liksom", "man",
+        "mhm", "min", "mitt", "mm", "nog", "nu", "nummer", "numret", "och", "okej", "om", "runt", "sa",
+        "siffra", "siffran", "skulle", "stycken", "svar", "svaret", "säga", "säger", "så", "tack", "tar",
+        "tror", "tryck", "trycker", "tycker", "typ", "tänker", "uh", "um", "ungefär", "val", "valet",
+        "var", "vara", "vi", "vilja", "väl", "välj", "väljer", "äh", "ähm", "är", "öh", "öhm",
     )
 )  # fmt: skip

@@ -71,9 +71,11 @@ def test_confirmation_is_asked_between_the_thresholds(
     assert not interpreter.needs_confirmation(interpreter.interpret(scale, heard("sex", 0.5)))
 
 
-def test_thresholds_must_be_in_order() -> None:
-    with pytest.raises(ValueError, match="reject_below"):
-        SwedishAnswerInterpreter(reject_below=0.7, confirm_below=0.5)
+def test_thresholds_are_confidences() -> None:
+    with pytest.raises(ValueError, match="reject_below is a confidence from 0 to 1"):
+        SwedishAnswerInterpreter(reject_below=1.5)
+    with pytest.raises(ValueError, match="confirm_below"):
+        SwedishAnswerInterpreter(confirm_below=-0.1)
 
 
 def test_the_yaml_words_win_over_the_built_in_phrases(interpreter: SwedishAnswerInterpreter) -> None:
