@@ -60,11 +60,11 @@ class SwedishAnswerInterpreter:
         return answer.status == "match" and answer.confidence < self.confirm_below
 
     def understand(self, question: KeypadQuestion, raw: RawInput) -> Understanding:
-        heard = words_of(raw.utterance)
-        if not heard:
+        if not raw.utterance.strip():
             return Understanding(
                 Answer("noinput", raw.mode, "", None, raw.confidence), reason="nothing was said"
             )
+        heard = words_of(raw.utterance)
         hits = choose([*find_phrases(heard, expected_phrases(question)), *_number_hits(question, heard)])
         hits, top = _without_scale_top(question, heard, hits)
         hits = _apply_negations(heard, hits)

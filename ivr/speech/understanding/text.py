@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
+from ivr.speech.recognition.base import UNKNOWN_WORD
+
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+")
 _SPELLINGS = (
     ("é", "e"),
@@ -35,8 +37,8 @@ _REPEATS = re.compile(r"(.)\1+")
 
 
 def words(utterance: str) -> list[str]:
-    """The utterance's words, lower case, without punctuation; a decimal like "7,5" stays one word."""
-    return _TOKEN.findall(utterance.lower())
+    """The utterance's words, lower case, without punctuation or Vosk's "[unk]"; "7,5" stays one word."""
+    return _TOKEN.findall(utterance.lower().replace(UNKNOWN_WORD, " "))
 
 
 @lru_cache(maxsize=8192)
