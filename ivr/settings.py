@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     asterisk_speech_engine: str = Field(
         "vosk", description="The engine name SPEECH CREATE asks Asterisk for (asterisk-speech strategy)"
     )
+    nlu_engine: Literal["embedded", "rasa"] = Field(
+        "embedded", description="Comment classifier: in-process (embedded) or a Rasa server (rasa)"
+    )
+    nlu_dir: Path = Field(Path("nlu"), description="The Rasa project: config.yml, domain.yml, data/*.yml")
+    rasa_url: str = Field("http://127.0.0.1:5005", description="The Rasa server `ivr nlu serve` runs")
+    rasa_timeout_s: float = Field(10.0, gt=0, description="Timeout of one request to Rasa")
+    rasa_attempts: int = Field(4, ge=1, le=20, description="Attempts per comment before Rasa counts as down")
+    rasa_venv: Path = Field(Path(".venv-rasa"), description="Rasa's own virtualenv (scripts/setup-rasa.sh)")
     caller_salt: str = Field(
         "change-me",
         description="Salt for the pseudonym stored instead of the caller's number (keep it secret)",
