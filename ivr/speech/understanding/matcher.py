@@ -14,6 +14,7 @@ from typing import Literal
 
 from ivr.dialog.model import Reading
 from ivr.speech.understanding.text import key_distance, match_quality, sound_key
+from ivr.speech.understanding.vocabulary import WEAK_WORDS
 
 Source = Literal["yaml", "built-in", "number"]
 SOURCE_RANK: dict[Source, int] = {"yaml": 0, "built-in": 1, "number": 2}  # who wins a tie on the same words
@@ -72,27 +73,20 @@ def _hits_at(
     words: Sequence[str], heard_keys: list[str], start: int, phrase: Phrase, expected: list[str]
 ) -> Iterator[Hit]:
     size = len(expected)
+    weak = phrase.text in WEAK_WORDS
     if start + size <= len(words):
         distances = [
-            key_distance(heard, want) for heard, want in zip(heard_keys[start:], expected, strict=False)
+            key_distance(heard, want)
+            for heard, want in zip(heard_keys[start : start + size], expected, strict=True)
         ]
-        if None not in distances:
+        edits = [distance for distance in distances if distance is not None]
+        if len(edits) == size:
             heard = " ".join(words[start : start + size])
-            yield Hit(
-                start,
-                start + size,
-                heard,
-                phrase,
-                match_quality(heard, phrase.text, sum(d for d in distances if d is not None)),
-            )
-    for other_size in (
-        size - 1,
-        size + 1,
-    ):  # merged ("mycketnöjd") or split ("jätte nöjd"): only as it sounds
-        end = start + other_size
-        if other_size >= 1 and end <= len(words) and "".join(heard_keys[start:end]) == phrase.key:
+            yield Hit(start, start + size, heard, phrase, match_quality(heard, phrase.text, sum(edits)), weak)
+    for end in (start + size - 1, start + size + 1):  # run together ("mycketnöjd") or apart ("jätte nöjd")
+        if start < end <= len(words) and "".join(heard_keys[start:end]) == phrase.key:
             heard = " ".join(words[start:end])
-            yield Hit(start, end, heard, phrase, match_quality(heard, phrase.text, 0))
+            yield Hit(start, end, heard, phrase, match_quality(heard, phrase.text, 0), weak)
 
 
 def choose(hits: Iterable[Hit]) -> list[Hit]:

@@ -14,6 +14,7 @@ from functools import cache
 
 from ivr.speech.swedish import ONES, TEENS, TENS, number_words
 from ivr.speech.understanding.text import EXACT, SAME_SOUND, key_distance, match_quality, sound_key
+from ivr.speech.understanding.vocabulary import WEAK_WORDS
 
 COLLOQUIAL: dict[str, int] = {
     "nolla": 0, "nollan": 0, "etta": 1, "ettan": 1, "tvåa": 2, "tvåan": 2, "trea": 3, "trean": 3,
@@ -24,7 +25,6 @@ ORDINALS: dict[str, int] = {
     "första": 1, "förste": 1, "andra": 2, "andre": 2, "tredje": 3, "fjärde": 4, "femte": 5,
     "sjätte": 6, "sjunde": 7, "åttonde": 8, "nionde": 9, "tionde": 10,
 }  # fmt: skip
-WEAK_WORDS = frozenset({"en", "ett"})  # also the articles: "det blir en fyra" names one number, not two
 HALF_WORDS = frozenset({"halv", "halva", "halvt"})
 DECIMAL_POINT = "komma"
 _FUZZY_LIMIT = 100  # cardinals up to here are corrected when misheard; bigger ones must be heard as they are

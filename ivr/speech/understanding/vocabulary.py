@@ -56,6 +56,8 @@ NUMBER_PHRASES: dict[int, tuple[str, ...]] = {
         "ingen gång", "inte någon gång", "aldrig"),
 }  # fmt: skip
 
+WEAK_WORDS = frozenset({"en", "ett"})  # also the articles: "det blir en fyra" names one number, not two
+
 NEGATIONS = frozenset({"inte", "ej", "icke", "aldrig"})
 NEGATION_REACH = 2  # a negation this many words before a phrase turns it around: "inte så värst nöjd"
 

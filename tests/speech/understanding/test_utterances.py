@@ -101,6 +101,8 @@ UTTERANCES: list[tuple[str, str, str, str | None]] = [
     ("kunskap", "mycket dålig", M, "1"),
     ("kunskap", "inte alls bra", M, "1"),
     ("kunskap", "varken bra eller dålig", M, "3"),
+    ("kunskap", "det var ett bra samtal", M, "4"),
+    ("kunskap", "ett", M, "1"),
     ("tillganglighet", "lätt", M, "4"),
     ("tillganglighet", "mycket lätt", M, "5"),
     ("tillganglighet", "jättelätt", M, "5"),
