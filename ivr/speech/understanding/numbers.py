@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 
 from ivr.speech.swedish import ONES, TEENS, TENS, number_words
 from ivr.speech.understanding.text import EXACT, SAME_SOUND, key_distance, match_quality, sound_key
@@ -73,7 +74,7 @@ class SpokenNumber:
 def cardinal_value(text: str) -> int | None:
     """The cardinal the words make, written together or apart, by sound: "tjugo fira" -> 24; else None."""
     spelled = text.replace(" ", "")
-    for pieces in (*_splits(spelled, _SPELLED_PIECES), *_splits(sound_key(text), _SOUNDED_PIECES)):
+    for pieces in chain(_splits(spelled, _SPELLED_PIECES), _splits(sound_key(text), _SOUNDED_PIECES)):
         value = _evaluate(pieces)
         if value is not None:
             return value
