@@ -106,7 +106,7 @@ def _comment_audio(settings: Settings) -> Callable[[Mood], Path | None]:
     folder = settings.data_dir / "caller-audio"
     rendered: dict[Mood, list[Path]] = {}
     try:
-        engine = engine_for("espeak-ng", settings.tts_voice)
+        engine = engine_for("espeak-ng")  # callers speak with espeak, whatever voice the prompts have
         for mood, texts in COMMENTS.items():
             for number, text in enumerate(texts):
                 target = folder / f"{mood}-{number}"
