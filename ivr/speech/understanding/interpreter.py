@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ivr.dialog.io import Answer, RawInput
-from ivr.dialog.model import KeypadQuestion, Reading, ScaleQuestion, YesNoQuestion
+from ivr.dialog.model import KeypadQuestion, NumberQuestion, Reading, ScaleQuestion, YesNoQuestion
 from ivr.speech.understanding.expected import expected_phrases, question_grammar
 from ivr.speech.understanding.matcher import Hit, Phrase, choose, find_phrases
 from ivr.speech.understanding.numbers import find_numbers
@@ -66,7 +66,7 @@ class SwedishAnswerInterpreter:
             )
         heard = words_of(raw.utterance)
         hits = choose([*find_phrases(heard, expected_phrases(question)), *_number_hits(question, heard)])
-        hits, top = _without_scale_top(question, heard, hits)
+        hits, top = _without_named_top(question, heard, hits)
         hits = _apply_negations(heard, hits)
         if len(_unexplained(heard, [*hits, *top])) > WEAK_ALONE_AMONG or any(not hit.weak for hit in hits):
             hits = [hit for hit in hits if not hit.weak]
@@ -110,11 +110,11 @@ def _number_hits(question: KeypadQuestion, heard: Sequence[str]) -> Iterator[Hit
         yield Hit(number.start, number.end, number.heard, phrase, number.quality, weak=weak)
 
 
-def _without_scale_top(
+def _without_named_top(
     question: KeypadQuestion, heard: Sequence[str], hits: list[Hit]
 ) -> tuple[list[Hit], list[Hit]]:
-    """ "fyra av fem": the five names the scale's top, not a second answer. (answers, tops named)"""
-    if not isinstance(question, ScaleQuestion):
+    """ "fyra av fem", "nio av tio": the range's top named, not a second answer. (answers, tops named)"""
+    if not isinstance(question, ScaleQuestion | NumberQuestion):
         return hits, []
     ends = {hit.end for hit in hits}
     top = [

@@ -15,6 +15,7 @@ SURVEY = Path(__file__).resolve().parents[3] / "dialogs" / "default" / "survey.y
 
 HAND_MADE: list[dict[str, Any]] = [
     {"id": "antal", "type": "number", "prompt": "Hur många gånger har du ringt?", "min": 0, "max": 100},
+    {"id": "rekommendera", "type": "number", "prompt": "Noll till tio?", "min": 0, "max": 10},
     {"id": "stort-tal", "type": "number", "prompt": "Vilket år?", "min": 1900, "max": 9999},
     {"id": "betyg", "type": "scale", "prompt": "Betyg från noll till nio.", "min": 0, "max": 9},
     {"id": "bara-siffror", "type": "scale", "prompt": "Ett till fem."},
