@@ -74,7 +74,8 @@ def _number_words(question: KeypadQuestion) -> Iterator[str]:
     if isinstance(question, ScaleQuestion):
         yield from _digit_words(range(question.min, question.max + 1))
     elif isinstance(question, YesNoQuestion):
-        yield from _digit_words([int(question.yes_key), int(question.no_key)])
+        for key in (question.yes_key, question.no_key):
+            yield from spoken_forms(int(key))  # "ett" for the key of ja; not "första"
     elif isinstance(question, ChoiceQuestion):
         for option in question.options:
             said = spoken_forms(int(option.key))
