@@ -32,9 +32,8 @@ def dialogs_check(settings: Settings, paths: tuple[Path, ...]) -> None:
     from ivr.dialog.loader import read_dialogs
     from ivr.dialog.registry import HasPrompts
     from ivr.speech.prompts import PromptCache
-    from ivr.speech.tts import engine_for
 
-    cache = PromptCache(settings.effective_prompts_dir, engine_for("espeak-ng", settings.tts_voice))
+    cache = PromptCache.from_settings(settings)
     files = errors = 0
     for path, dialog, problems in read_dialogs(list(paths) or [settings.dialogs_dir], OPERATOR_DOCUMENTS):
         files += dialog is not None or bool(problems)
@@ -99,12 +98,12 @@ def dialogs_try(
         raise click.UsageError(f"no question {question_id!r} in dialog {found.id!r}; it has: {ids}") from None
     if isinstance(question, CommentQuestion):
         raise click.UsageError(f"{question_id!r} is the comment: it is recorded, not understood")
-    interpreter = SwedishAnswerInterpreter(confirm_below=found.defaults.confirm_below)
+    interpreter = SwedishAnswerInterpreter()
     if not found.accepts_speech(question):
         click.echo(f"note: {question_id!r} takes keys only (speech: false); this is what words would mean")
     if utterance is not None:
         understanding = interpreter.understand(question, RawInput("speech", utterance, confidence))
-        for line in explain(question, understanding, interpreter):
+        for line in explain(found, question, understanding, interpreter):
             click.echo(line)
     if show_grammar:
         phrases = interpreter.grammar(question)

@@ -186,11 +186,9 @@ class DialogEngine:
 
     async def _confirmed(self, question: KeypadQuestion, answer: Answer) -> bool:
         """False only when an uncertain spoken answer was read back and the caller did not say yes to it."""
-        if answer.mode != "speech" or answer.confidence >= self.dialog.defaults.confirm_below:
-            return True
         prompt = self.dialog.confirm_prompt(question, answer.value or "")
-        if prompt is None:
-            return True  # not read back (e.g. a number): the interpreter has already rejected weak ones
+        if prompt is None or not self.dialog.reads_back(question, answer):
+            return True  # numbers are not read back: the interpreter has already rejected weak ones
         spec = self._input_spec(CONFIRMATION)
         reply = self._interpret(CONFIRMATION, await self.io.ask(prompt, spec))
         log.info("question %s: read back %r, caller said %s", question.id, answer.value, reply.value)

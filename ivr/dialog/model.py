@@ -535,6 +535,15 @@ class Dialog(StrictModel):
     def accepts_speech(self, question: KeypadQuestionBase) -> bool:
         return self.defaults.speech if question.speech is None else question.speech
 
+    def reads_back(self, question: KeypadQuestionBase, answer: Answer) -> bool:
+        """A spoken match heard with less confidence than `confirm_below` is read back, where it can be."""
+        return (
+            answer.mode == "speech"
+            and answer.status == "match"
+            and answer.confidence < self.defaults.confirm_below
+            and self.confirm_prompt(question, answer.value or "") is not None
+        )
+
     def confirm_prompt(self, question: KeypadQuestionBase, value: str) -> Prompt | None:
         """ "Jag uppfattade fyra. Stämmer det? ..." for a spoken answer; None when it is not read back."""
         spoken = question.spoken(value)

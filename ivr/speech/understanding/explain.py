@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivr.dialog.model import KeypadQuestion, NumberQuestion, ScaleQuestion, YesNoQuestion
+from ivr.dialog.model import Dialog, KeypadQuestion, NumberQuestion, ScaleQuestion, YesNoQuestion
 from ivr.speech.understanding.interpreter import SwedishAnswerInterpreter, Understanding
 from ivr.speech.understanding.matcher import Hit
 
@@ -19,17 +19,21 @@ def describe_question(question: KeypadQuestion) -> str:
 
 
 def explain(
-    question: KeypadQuestion, understanding: Understanding, interpreter: SwedishAnswerInterpreter
+    dialog: Dialog,
+    question: KeypadQuestion,
+    understanding: Understanding,
+    interpreter: SwedishAnswerInterpreter,
 ) -> list[str]:
     """The question, the status, value, score and confidence, the phrases matched, and why not when not."""
     answer = understanding.answer
+    note = _threshold_note(dialog, question, understanding, interpreter)
     lines = [
         f"question:   {describe_question(question)}",
         f"heard:      {answer.utterance!r}",
         f"status:     {answer.status}",
         f"value:      {_shown(answer.value)}",
         f"score:      {_shown(answer.score)}",
-        f"confidence: {answer.confidence:.2f} ({_threshold_note(understanding, interpreter)})",
+        f"confidence: {answer.confidence:.2f} ({note})",
     ]
     lines += [f"matched:    {_hit_line(hit)}" for hit in understanding.matched]
     if understanding.unexplained:
@@ -43,11 +47,17 @@ def _shown(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _threshold_note(understanding: Understanding, interpreter: SwedishAnswerInterpreter) -> str:
-    limits = f"confirm below {interpreter.confirm_below:.2f}, reject below {interpreter.reject_below:.2f}"
+def _threshold_note(
+    dialog: Dialog,
+    question: KeypadQuestion,
+    understanding: Understanding,
+    interpreter: SwedishAnswerInterpreter,
+) -> str:
+    confirm_below = dialog.defaults.confirm_below
+    limits = f"confirm below {confirm_below:.2f}, reject below {interpreter.reject_below:.2f}"
     if understanding.answer.status != "match":
         return limits
-    if interpreter.needs_confirmation(understanding.answer):
+    if dialog.reads_back(question, understanding.answer):
         return f"the bot would ask the caller to confirm; {limits}"
     return f"accepted; {limits}"
 

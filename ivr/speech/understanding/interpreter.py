@@ -19,8 +19,6 @@ from ivr.speech.understanding.numbers import find_numbers
 from ivr.speech.understanding.text import words as words_of
 from ivr.speech.understanding.vocabulary import FILLER_WORDS, NEGATION_REACH, NEGATIONS
 
-CONFIRM_BELOW = 0.6
-"""A match with a confidence under this is worth confirming with the caller ("Sa du fyra?")."""
 REJECT_BELOW = 0.35
 """A match with a confidence under this is no match: the caller is asked again."""
 WEAK_ALONE_AMONG = 1
@@ -42,22 +40,17 @@ class Understanding:
 class SwedishAnswerInterpreter:
     """Reads spoken Swedish answers to scale, yes/no, choice and number questions."""
 
-    def __init__(self, *, reject_below: float = REJECT_BELOW, confirm_below: float = CONFIRM_BELOW) -> None:
-        for name, threshold in (("reject_below", reject_below), ("confirm_below", confirm_below)):
-            if not 0 <= threshold <= 1:
-                raise ValueError(f"{name} is a confidence from 0 to 1, got {threshold}")
+    def __init__(self, *, reject_below: float = REJECT_BELOW) -> None:
+        """Whether a match is read back to the caller is the dialog's `confirm_below` (Dialog.reads_back)."""
+        if not 0 <= reject_below <= 1:
+            raise ValueError(f"reject_below is a confidence from 0 to 1, got {reject_below}")
         self.reject_below = reject_below
-        self.confirm_below = confirm_below
 
     def interpret(self, question: KeypadQuestion, raw: RawInput) -> Answer:
         return self.understand(question, raw).answer
 
     def grammar(self, question: KeypadQuestion) -> tuple[str, ...]:
         return question_grammar(question)
-
-    def needs_confirmation(self, answer: Answer) -> bool:
-        """A match worth confirming with the caller before it is kept ("Sa du fyra?")."""
-        return answer.status == "match" and answer.confidence < self.confirm_below
 
     def understand(self, question: KeypadQuestion, raw: RawInput) -> Understanding:
         if not raw.utterance.strip():

@@ -6,10 +6,12 @@ import pytest
 
 from ivr.dialog.engine import AnswerInterpreter
 from ivr.dialog.io import RawInput
-from ivr.dialog.model import KeypadQuestion, ScaleQuestion
-from ivr.speech.understanding import CONFIRM_BELOW, REJECT_BELOW, SwedishAnswerInterpreter
+from ivr.dialog.model import Defaults, Dialog, KeypadQuestion, ScaleQuestion
+from ivr.speech.understanding import REJECT_BELOW, SwedishAnswerInterpreter
 from ivr.speech.understanding.text import sound_key
 from ivr.speech.understanding.vocabulary import NO_PHRASES, SCALE_PHRASES, YES_PHRASES
+
+CONFIRM_BELOW = Defaults().confirm_below
 
 
 def heard(text: str, confidence: float = 1.0) -> RawInput:
@@ -54,28 +56,28 @@ def test_below_the_reject_threshold_is_nomatch(
     assert interpreter.interpret(scale, heard("fyra", REJECT_BELOW + 0.01)).status == "match"
     rejected = interpreter.interpret(scale, heard("fyra", REJECT_BELOW - 0.01))
     assert (rejected.status, rejected.value) == ("nomatch", None)
-    strict = SwedishAnswerInterpreter(reject_below=0.95, confirm_below=0.99)
+    strict = SwedishAnswerInterpreter(reject_below=0.95)
     assert strict.interpret(scale, heard("fira", 1.0)).status == "nomatch"
     assert strict.interpret(scale, heard("fyra", 1.0)).status == "match"
 
 
 def test_confirmation_is_asked_between_the_thresholds(
-    interpreter: SwedishAnswerInterpreter, questions: dict[str, KeypadQuestion]
+    interpreter: SwedishAnswerInterpreter, questions: dict[str, KeypadQuestion], survey: Dialog
 ) -> None:
     assert REJECT_BELOW < CONFIRM_BELOW < 1
     scale = questions["bemotande"]
-    assert not interpreter.needs_confirmation(interpreter.interpret(scale, heard("fyra", 0.95)))
+    assert not survey.reads_back(scale, interpreter.interpret(scale, heard("fyra", 0.95)))
     unsure = interpreter.interpret(scale, heard("fyra", CONFIRM_BELOW - 0.1))
     assert unsure.status == "match"
-    assert interpreter.needs_confirmation(unsure)
-    assert not interpreter.needs_confirmation(interpreter.interpret(scale, heard("sex", 0.5)))
+    assert survey.reads_back(scale, unsure)
+    assert not survey.reads_back(scale, interpreter.interpret(scale, heard("sex", 0.5)))
 
 
 def test_thresholds_are_confidences() -> None:
     with pytest.raises(ValueError, match="reject_below is a confidence from 0 to 1"):
         SwedishAnswerInterpreter(reject_below=1.5)
-    with pytest.raises(ValueError, match="confirm_below"):
-        SwedishAnswerInterpreter(confirm_below=-0.1)
+    with pytest.raises(ValueError, match="reject_below"):
+        SwedishAnswerInterpreter(reject_below=-0.1)
 
 
 def test_the_yaml_words_win_over_the_built_in_phrases(interpreter: SwedishAnswerInterpreter) -> None:
