@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Words that start a new clause in spoken Swedish. After a contrast word comes what the caller stresses ("trevlig
-# men fick vänta" is a complaint); "och" only joins, and often the same thing ("trevlig och kunnig"): a part that
-# names no area of its own leans on its neighbour (see embedded.py).
+# Words that start a new clause in spoken Swedish. After a contrast word comes what the caller stresses
+# ("trevlig men fick vänta" is a complaint); "och" only joins, and often the same thing ("trevlig och
+# kunnig"): a part that names no area of its own leans on its neighbour (see embedded.py).
 CONTRAST_WORDS = ("men", "fast", "däremot", "medan", "trots att", "annars", "samtidigt som", "tyvärr")
 JOINING_WORDS = ("och", "plus att")
 _SPLIT = re.compile(
-    r"\s*\b(" + "|".join(re.escape(word) for word in CONTRAST_WORDS + JOINING_WORDS) + r")\b\s*", re.IGNORECASE
+    r"\s*\b(" + "|".join(re.escape(word) for word in CONTRAST_WORDS + JOINING_WORDS) + r")\b\s*",
+    re.IGNORECASE,
 )
 
 

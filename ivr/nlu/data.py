@@ -1,9 +1,10 @@
 """Reads training and test comments from Rasa's own NLU YAML format (`nlu/data/*.yml`), so the embedded engine
 learns from exactly what Rasa trains on.
 
-Supported: `nlu:` items with `intent:` and `examples:` (a block of `- text` lines, or a list of `text:` items), and
-entity annotations `[text](entity)`, `[text](entity:value)`, `[text]{"entity": ..., "role": ...}`. Other items
-(synonyms, regexes, lookups) are accepted and ignored. Anything malformed raises `NluDataError` naming the file."""
+Supported: `nlu:` items with `intent:` and `examples:` (a block of `- text` lines, or a list of `text:`
+items), and entity annotations `[text](entity)`, `[text](entity:value)`, `[text]{"entity": ..., "role": ...}`.
+Other items (synonyms, regexes, lookups) are accepted and ignored. Anything malformed raises `NluDataError`
+naming the file."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def load_file(path: Path) -> list[Example]:
 
 
 def data_fingerprint(paths: Iterable[Path]) -> str:
-    """A hash of the files' names and contents: a model trained on them can be reused while it is unchanged."""
+    """A hash of the files' names and contents: a model trained on them is reused while it holds."""
     digest = hashlib.sha256()
     for path in _expand(paths):
         digest.update(path.name.encode())
@@ -112,7 +113,9 @@ def parse_annotated(text: str) -> tuple[str, list[tuple[int, int, str, str | Non
     plain.append(text[position:])
     result = "".join(plain)
     if re.search(r"\]\s*[({]|\[[^\]]*\]\(", result):
-        raise ValueError("an entity annotation is malformed (expected [text](entity) or [text]{\"entity\": ...})")
+        raise ValueError(
+            'an entity annotation is malformed (expected [text](entity) or [text]{"entity": ...})'
+        )
     return result, spans
 
 
@@ -128,7 +131,9 @@ def _intent_examples(path: Path, index: int, item: dict[str, object]) -> list[Ex
         texts = []
         for line in lines:
             if not line.startswith("- "):
-                raise NluDataError(f"{path}: intent {intent}: example line does not start with '- ': {line!r}")
+                raise NluDataError(
+                    f"{path}: intent {intent}: example line does not start with '- ': {line!r}"
+                )
             texts.append(line[2:].strip())
     elif isinstance(raw, list):
         texts = [_list_item_text(path, intent, entry) for entry in raw]
@@ -163,9 +168,11 @@ def _entity_and_role(match: re.Match[str]) -> tuple[str, str | None]:
     try:
         annotation = json.loads(match.group("json"))
     except json.JSONDecodeError as error:
-        raise ValueError(f"entity annotation {match.group('json')!r} is not valid JSON: {error.msg}") from None
+        raise ValueError(
+            f"entity annotation {match.group('json')!r} is not valid JSON: {error.msg}"
+        ) from None
     if not isinstance(annotation, dict) or not isinstance(annotation.get("entity"), str):
-        raise ValueError(f"entity annotation {match.group('json')!r} has no \"entity\"")
+        raise ValueError(f'entity annotation {match.group("json")!r} has no "entity"')
     role = annotation.get("role")
     return annotation["entity"], str(role) if role is not None else None
 

@@ -1,12 +1,13 @@
 """The embedded engine: trained in-process from the same `nlu/data` files Rasa trains on, no server.
 
-scikit-learn: TF-IDF over words (1-2 grams) and characters within word boundaries (2-5 grams; they carry Swedish
-compounds and misrecognised splits such as "hand läggaren") into logistic regression. It is the library made for
-small text classification, trains on a few hundred comments in about a second, is deterministic, and classifies
-thousands of comments a second in batches. Three models: the overall sentiment (trained on whole comments and on
-their annotated parts), the area of a clause and the sentiment of a clause (both trained on the annotated parts).
-A comment is split into clauses at contrast words ("men", "fast", "däremot"...); each clause sure of its area
-gives that area its own sentiment, the others lean on their neighbour."""
+scikit-learn: TF-IDF over words (1-2 grams) and characters within word boundaries (2-5 grams; they carry
+Swedish compounds and misrecognised splits such as "hand läggaren") into logistic regression. It is the
+library made for small text classification, trains on a few hundred comments in about a second, is
+deterministic, and classifies thousands of comments a second in batches. Three models: the overall sentiment
+(trained on whole comments and on their annotated parts), the area of a clause and the sentiment of a clause
+(both trained on the annotated parts). A comment is split into clauses at contrast words ("men", "fast",
+"däremot"...); each clause sure of its area gives that area its own sentiment, the others lean on their
+neighbour."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from ivr.nlu.masking import mask_personal_data
 CLAUSE_AREA_MIN = 0.45  # a clause below this is not sure of its own area and joins its neighbour
 EXTRA_AREA_MIN = 0.30  # a one-clause comment also names a second area this likely
 
+
 def _text_model() -> Pipeline:
     features = FeatureUnion(
         [
@@ -39,6 +41,7 @@ def _text_model() -> Pipeline:
     classifier = LogisticRegression(C=20.0, max_iter=5000, class_weight="balanced")
     return Pipeline([("features", features), ("classifier", classifier)])
 
+
 @dataclass
 class _Group:
     """Consecutive clauses that share one area: a sure clause and the unsure ones leaning on it."""
@@ -46,6 +49,7 @@ class _Group:
     area_probs: NDArray[np.float64]
     sentiment_probs: NDArray[np.float64]
     stressed: bool  # holds a clause after a contrast word
+
 
 class EmbeddedClassifier:
     """Train once (about a second), then `classify` / `classify_many` in-process."""
@@ -55,7 +59,7 @@ class EmbeddedClassifier:
             raise ValueError("no training examples")
         spans = [span for example in examples for span in example.spans]
         if not spans:
-            raise ValueError("the training examples annotate no areas ([text]{\"entity\": area, \"role\": ...})")
+            raise ValueError('the training examples annotate no areas ([text]{"entity": area, "role": ...})')
         self._overall = _text_model().fit(
             [e.text for e in examples] + [s.text for s in spans],
             [e.sentiment for e in examples] + [s.sentiment or e.sentiment for e in examples for s in e.spans],
@@ -115,7 +119,9 @@ class EmbeddedClassifier:
                     sure_of[area] = confidence
                     by_area[area] = self._clause_sentiments[int(np.argmax(group.sentiment_probs))]
             stressed = [group for group in groups if group.stressed]
-            if stressed:  # "trevlig men fick vänta": the part after the last contrast word carries the comment
+            if (
+                stressed
+            ):  # "trevlig men fick vänta": the part after the last contrast word carries the comment
                 last = stressed[-1].sentiment_probs / stressed[-1].sentiment_probs.sum()
                 overall = np.array([last[self._clause_sentiments.index(name)] for name in self._sentiments])
         ranking = sorted(

@@ -28,5 +28,7 @@ def classifier_for(settings: Settings, engine: str | None = None) -> Classifier:
     if name == "rasa":
         from ivr.nlu.rasa_client import RasaClassifier
 
-        return RasaClassifier(settings.rasa_url, timeout_s=settings.rasa_timeout_s, attempts=settings.rasa_attempts)
+        return RasaClassifier(
+            settings.rasa_url, timeout_s=settings.rasa_timeout_s, attempts=settings.rasa_attempts
+        )
     raise ValueError(f"unknown NLU engine {name!r}; choose one of {', '.join(ENGINES)}")

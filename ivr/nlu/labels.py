@@ -37,8 +37,8 @@ class SentimentScore:
 class Classification:
     """One comment's labels. `text` is the comment as classified: personal data already masked.
 
-    `by_area` holds each area's own sentiment; in a mixed comment ("trevlig men fick vänta") they differ from each
-    other and `sentiment` is the comment's overall one."""
+    `by_area` holds each area's own sentiment; in a mixed comment ("trevlig men fick vänta") they differ from
+    each other and `sentiment` is the comment's overall one."""
 
     text: str
     sentiment: Sentiment

@@ -1,10 +1,10 @@
 """Masks personal data in a comment before it is stored or sent anywhere: Swedish personal identity numbers
-(personnummer and samordningsnummer, 10 or 12 digits, written or read out digit by digit), Swedish phone numbers
-and e-mail addresses (written or spoken: "anna punkt svensson snabel a exempel punkt se").
+(personnummer and samordningsnummer, 10 or 12 digits, written or read out digit by digit), Swedish phone
+numbers and e-mail addresses (written or spoken: "anna punkt svensson snabel a exempel punkt se").
 
-A ten- or twelve-digit run counts as a personnummer only when its date exists (a samordningsnummer's day is
-60 more) and its Luhn check digit is right, so dates, amounts and case numbers stay as they are. Phone numbers are
-found by libphonenumber (valid Swedish numbers only)."""
+A ten- or twelve-digit run counts as a personnummer only when its date exists (a samordningsnummer's day is 60
+more) and its Luhn check digit is right, so dates, amounts and case numbers stay as they are. Phone numbers
+are found by libphonenumber (valid Swedish numbers only)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def mask_personal_data(text: str) -> str:
 
 
 def is_personnummer(digits: str) -> bool:
-    """10 or 12 digits (no separators) forming a personnummer or samordningsnummer with a right check digit."""
+    """10 or 12 digits (no separators) forming a personnummer or samordningsnummer, check digit right."""
     if len(digits) not in (10, 12) or not digits.isdigit():
         return False
     if len(digits) == 12 and digits[:2] not in ("18", "19", "20"):
@@ -96,8 +96,8 @@ def _mask_phone_numbers(text: str) -> str:
 
 
 def _mask_spoken_digits(text: str) -> str:
-    """A recogniser writes "noll sju noll ett två tre ..." for a number read out: runs of digit words (or single
-    digits) long enough to be a number are masked, as a personnummer when they form one."""
+    """A recogniser writes "noll sju noll ett två tre ..." for a number read out: runs of digit words (or
+    single digits) long enough to be a number are masked, as a personnummer when they form one."""
     tokens = list(_WORD.finditer(text))
     pieces: list[str] = []
     position = 0

@@ -1,8 +1,9 @@
 """The `rasa` engine: a client of a running Rasa server's `POST /model/parse` (`ivr nlu serve`).
 
-The comment is masked before it leaves the process. Connection failures, timeouts and 5xx answers (and 409, Rasa's
-"no model loaded yet") are retried with exponential backoff; when they last, `RasaUnavailable` says where Rasa was
-expected and how to start it. A 4xx or an answer that is not Rasa's parse result raises `RasaError` at once."""
+The comment is masked before it leaves the process. Connection failures, timeouts and 5xx answers (and 409,
+Rasa's "no model loaded yet") are retried with exponential backoff; when they last, `RasaUnavailable` says
+where Rasa was expected and how to start it. A 4xx or an answer that is not Rasa's parse result raises
+`RasaError` at once."""
 
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ class RasaClassifier:
         self._attempts = attempts
         self._backoff_s = backoff_s
         self._client = httpx.Client(
-            base_url=self.url, timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)), transport=transport
+            base_url=self.url,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
+            transport=transport,
         )
 
     def classify(self, text: str) -> Classification:
@@ -81,8 +84,10 @@ class RasaClassifier:
                 problem = f"HTTP {response.status_code}: {response.text[:200]}"
                 continue
             if response.status_code != 200:
-                raise RasaError(f"Rasa at {self.url} refused the request: HTTP {response.status_code}: "
-                                f"{response.text[:200]}")
+                raise RasaError(
+                    f"Rasa at {self.url} refused the request: HTTP {response.status_code}: "
+                    f"{response.text[:200]}"
+                )
             try:
                 body = response.json()
             except ValueError:
@@ -97,11 +102,13 @@ class RasaClassifier:
 
 
 def classification_from_parse(text: str, body: dict[str, Any]) -> Classification:
-    """Rasa's parse result -> Classification: the intent is the overall sentiment; each entity is an area and its
-    role that area's sentiment (the most confident one when an area comes twice)."""
+    """Rasa's parse result -> Classification: the intent is the overall sentiment; each entity is an area and
+    its role that area's sentiment (the most confident one when an area comes twice)."""
     intent = body.get("intent")
     if not isinstance(intent, dict) or not isinstance(intent.get("name"), str):
-        raise RasaError("Rasa's answer has no intent: is the server running this project's model (`ivr nlu train`)?")
+        raise RasaError(
+            "Rasa's answer has no intent: is the server running this project's model (`ivr nlu train`)?"
+        )
     try:
         sentiment = as_sentiment(intent["name"])
     except ValueError as error:
