@@ -6,11 +6,11 @@ from ivr.cli import (  # noqa: F401  (they register themselves)
     db,
     dialogs,
     inbound,
+    models,  # speech models: fetch, list
     nlu,
     prompts,
     results,
 )
-from ivr.cli import models  # noqa: F401  (speech models: fetch, list)
 from ivr.cli.root import main
 
 __all__ = ["main"]
