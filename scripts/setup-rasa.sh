@@ -6,7 +6,8 @@
 # install when neither changed. Needs Python 3.11 (tensorflow 2.12 has wheels up to 3.11): set PYTHON to choose one.
 # About 1.5 minutes and 2.7 GB on a fresh machine (tensorflow is most of it).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+self=$(readlink -f "$0")
+cd "$(dirname "$self")/.."
 
 venv=${IVR_RASA_VENV:-.venv-rasa}
 requirements=nlu/requirements-rasa.txt
@@ -18,7 +19,7 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev
   exit 1
 fi
 
-key=$(cat "$requirements" "$0" | sha256sum | cut -d' ' -f1)
+key=$(cat "$requirements" "$self" | sha256sum | cut -d' ' -f1)
 stamp=$venv/.ivr-rasa-installed
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ -x "$venv/bin/rasa" ]; then
   exit 0
