@@ -190,12 +190,18 @@ class RecognitionService:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_start,
             initargs=(self._preload,),
         )
+        if self._preload:
+            # The pool starts its processes on demand: start them now, so that their initializer loads the
+            # models before the first caller speaks rather than while the caller waits.
+            for _ in range(self.workers):
+                executor.submit(_worker_probe)
+        return executor
 
     async def _run(self, what: str, function: Callable[..., T], *args: object) -> T:
         for attempt in (1, 2):

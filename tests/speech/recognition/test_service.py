@@ -119,3 +119,13 @@ async def test_a_closed_service_refuses_work(service: RecognitionService, answer
 
     with pytest.raises(RecognitionError, match="closed"):
         await service.recognize(answer_wav)
+
+
+async def test_workers_load_their_models_at_start(korean_spec: EngineSpec) -> None:
+    service = RecognitionService(korean_spec, workers=1, preload=True)
+    try:
+        probe = await service.probe()  # no recognition asked for yet
+    finally:
+        service.close()
+
+    assert probe.loads == {f"vosk:{korean_spec.model_dir}": 1}
