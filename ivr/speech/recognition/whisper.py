@@ -2,10 +2,11 @@
 
 Whisper has no hard grammar. faster-whisper 1.2 takes two kinds of text context: `initial_prompt` (the first
 30 s window only) and `hotwords` (every window, placed before the start-of-transcript tokens, ignored when a
-`prefix` is given). A grammar's phrases go in as `hotwords`. On espeak-ng audio with Whisper base this makes
-multi-word options come out right ("mycket nöjd") but can make single-word answers echo the other options
-("ja nej"), so the answer matcher downstream must still pick the option; Vosk with its grammar is the default
-answer engine for that reason.
+`prefix` is given). With a grammar we first decode freely: when that gives one of the phrases exactly, it
+stands (a hint cannot do better, and on short answers the hint makes Whisper echo the other options: "ja"
+became "ja nej nej" with espeak-ng audio and Whisper base). Otherwise we decode again with the phrases as
+`hotwords`, which brings multi-word options out right ("vilket är det" -> "mycket nöjd"). The answer matcher
+downstream still picks the option; Vosk with a real grammar is the default answer engine.
 
 Silence: Silero VAD (shipped inside faster-whisper) removes non-speech first, so silence costs almost nothing
 and gives "". Whisper's own no-speech skip is off: on narrow-band and synthetic speech it drops real speech
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ivr.speech.audio import WIDEBAND_RATE, Audio, resample
 from ivr.speech.recognition.base import (
@@ -89,7 +91,22 @@ class WhisperRecognizer:
     def transcribe(self, audio: Audio, grammar: Sequence[str] | None = None) -> Transcript:
         started = time.perf_counter()
         samples = resample(audio, WIDEBAND_RATE).samples.astype(np.float32) / 32768.0
-        hotwords = " ".join(grammar_phrases(grammar))[:_HOTWORD_CHARS] if grammar else ""
+        phrases = grammar_phrases(grammar) if grammar else []
+        text, confidence = self._decode(samples, audio, None)
+        if phrases and text and text not in phrases:
+            # Not one of the phrases as heard freely: decode again with the phrases as hotwords.
+            text, confidence = self._decode(samples, audio, " ".join(phrases)[:_HOTWORD_CHARS])
+        return Transcript(
+            text=text,
+            confidence=confidence,
+            engine=self.name,
+            audio_s=audio.duration_s,
+            decode_s=time.perf_counter() - started,
+        )
+
+    def _decode(
+        self, samples: npt.NDArray[np.float32], audio: Audio, hotwords: str | None
+    ) -> tuple[str, float]:
         try:
             segments, _info = self._model.transcribe(
                 samples,
@@ -99,7 +116,7 @@ class WhisperRecognizer:
                 temperature=_TEMPERATURES,
                 vad_filter=True,
                 no_speech_threshold=None,
-                hotwords=hotwords or None,
+                hotwords=hotwords,
             )
             heard = list(segments)  # decoding happens while the generator is consumed
         except Exception as error:
@@ -107,13 +124,7 @@ class WhisperRecognizer:
                 f"faster-whisper failed on {audio.duration_s:.1f} s of audio: {error}"
             ) from error
         text = clean_words(" ".join(segment.text for segment in heard))
-        return Transcript(
-            text=text,
-            confidence=_confidence(heard) if text else 0.0,
-            engine=self.name,
-            audio_s=audio.duration_s,
-            decode_s=time.perf_counter() - started,
-        )
+        return text, _confidence(heard) if text else 0.0
 
 
 def _confidence(segments: list[Any]) -> float:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 
 from ivr.settings import Settings
-from ivr.speech.recognition.base import ModelNotFound
+from ivr.speech.recognition.base import EngineUnavailable, ModelNotFound
 from ivr.speech.recognition.modeldirs import require_model, resolve_model_dir
 from ivr.speech.recognition.service import open_recognition
 from ivr.speech.recognition.vosk import VoskRecognizer
@@ -102,3 +103,19 @@ def test_without_the_comment_model_comments_use_the_answer_engine(
     assert any(
         "Comments are transcribed with the answer engine (vosk)" in r.getMessage() for r in caplog.records
     )
+
+
+def test_a_missing_engine_package_is_engine_unavailable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, korean_model_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "vosk", None)  # as if the package were not installed
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)
+
+    with pytest.raises(EngineUnavailable, match=r"The vosk package is not installed.*pip install"):
+        VoskRecognizer(korean_model_dir)
+    with pytest.raises(EngineUnavailable, match="The faster-whisper package is not installed"):
+        WhisperRecognizer(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        assert open_recognition(Settings(models_dir=tmp_path, vosk_model=str(korean_model_dir))) is None
+    assert "Speech answers are off" in caplog.text
+    assert "The vosk package is not installed" in caplog.text

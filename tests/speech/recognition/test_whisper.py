@@ -35,6 +35,13 @@ def test_a_grammar_biases_the_decoding_towards_its_phrases(whisper: WhisperRecog
     assert free != biased, "without the grammar, Whisper base mishears the robotic voice"
 
 
+@pytest.mark.parametrize("word", ["ja", "nej"])
+def test_a_phrase_heard_freely_is_not_pushed_towards_the_other_options(
+    whisper: WhisperRecognizer, word: str
+) -> None:
+    assert whisper.transcribe(spoken(word), ["ja", "nej"]).text == word
+
+
 def test_silence_gives_no_text(whisper: WhisperRecognizer) -> None:
     transcript = whisper.transcribe(silence(2.0))
 
