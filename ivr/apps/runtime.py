@@ -22,6 +22,7 @@ from ivr.queueing.callbacks import RedisCallbackQueue
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
 from ivr.speech.recognition.base import AnswerRecognizer
+from ivr.speech.recognition.service import RecognitionService, open_recognition
 from ivr.speech.understanding.interpreter import SwedishAnswerInterpreter
 from ivr.store.migrations import upgrade
 from ivr.store.writer import SurveyStore
@@ -57,6 +58,9 @@ class BotRuntime:
             caller_salt=settings.caller_salt,
         )
         self.prompts = PromptCache.from_settings(settings)
+        self._recognition: RecognitionService | None = None
+        if recognizer is None and settings.speech_strategy == "record":
+            recognizer = self._recognition = open_recognition(settings)
         prompts_dir = SharedDir(settings.effective_prompts_dir, settings.asterisk_prompts_dir)
         recordings = SharedDir(settings.effective_recordings_dir, settings.asterisk_recordings_dir)
         rooms = SurveyRooms(
@@ -114,6 +118,8 @@ class BotRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
         await self.store.close()
+        if self._recognition is not None:
+            await asyncio.to_thread(self._recognition.close)
 
     async def serve_until_signalled(self) -> None:
         """Run until SIGINT/SIGTERM; SIGHUP reloads the dialogs."""
@@ -148,7 +154,6 @@ def spoken_answers(
         engine = settings.asterisk_speech_engine
         return SpokenAnswers(lambda channel, _stem: AsteriskSpeechAnswers(channel, engine), interpreter)
     if recognizer is None:
-        log.warning("spoken answers are off: no recogniser for the record strategy (keys only)")
-        return None
+        return None  # open_recognition has said why (no model)
     found = recognizer  # bound for the lambda
     return SpokenAnswers(lambda channel, stem: RecordedAnswers(channel, recordings, stem, found), interpreter)

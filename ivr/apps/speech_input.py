@@ -113,10 +113,11 @@ class RecordedAnswers:
         heard_noise = False
         while listened_s < spec.timeout_s:
             take, local = await self._record(spec)
+            if take.digit is not None or take.ended_by in ("hangup", "error"):
+                _remove(local)  # only a take that may hold words is kept, until it is recognised
             if take.digit is not None:
                 return await keys_after(self.channel, take.digit, spec)
             if take.ended_by == "hangup":
-                _remove(local)
                 raise CallerHungUp
             if take.ended_by == "error":
                 return await self._give_up_on_speech(spec, "RECORD FILE could not write the answer")

@@ -108,6 +108,7 @@ async def test_record_a_key_after_the_prompt_ends_the_recording_and_counts(tmp_p
     assert asked.inputs == [RawInput("dtmf", "5")]
     assert len(commands(trace, "RECORD FILE")) == 1
     assert recognizer.seen == []
+    assert list((tmp_path / "recordings").rglob("*.wav")) == []
 
 
 async def test_record_a_caller_who_starts_late_is_still_heard(tmp_path: Path) -> None:
