@@ -145,13 +145,17 @@ def running_rasa(
     project: RasaProject, model: Path, port: int, log: IO[str], *, ready_s: float = 240
 ) -> Iterator[str]:
     """`rasa run --enable-api` on 127.0.0.1:port until the block ends; yields its URL once it parses."""
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        project.serve_command(model, "127.0.0.1", port),
-        env=rasa_environment(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    command = project.serve_command(model, "127.0.0.1", port)
+    with serving(command, f"http://127.0.0.1:{port}", log, env=rasa_environment(), ready_s=ready_s) as url:
+        yield url
+
+
+@contextmanager
+def serving(
+    command: list[str], url: str, log: IO[str], *, env: dict[str, str] | None = None, ready_s: float = 240
+) -> Iterator[str]:
+    """Runs a command that serves Rasa at `url` (`rasa run`, `ivr nlu serve`) until the block ends."""
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_ready(url, ready_s, alive=server)
         yield url

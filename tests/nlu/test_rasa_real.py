@@ -60,3 +60,14 @@ def test_the_classify_command_with_the_rasa_engine(rasa_url: str, monkeypatch: p
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0]["by_area"] == {"handlaggaren": "positiv", "vantetid": "negativ"}
     assert lines[1]["text"] == "mitt personnummer är [PERSONNUMMER]"
+
+
+def test_nlu_train_reuses_the_model_of_the_unchanged_project(
+    rasa_url: str, rasa_project: RasaProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IVR_NLU_DIR", str(rasa_project.project_dir))
+    monkeypatch.setenv("IVR_RASA_VENV", str(rasa_project.venv))
+    monkeypatch.setenv("IVR_MODELS_DIR", str(rasa_project.models_dir.parent))
+    result = cli_runner().invoke(main, ["nlu", "train"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"unchanged, reused: {rasa_project.model_path()}"
