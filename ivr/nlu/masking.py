@@ -37,6 +37,17 @@ _DIGIT_WORDS = {
     "åtta": "8", "åttan": "8",
     "nio": "9", "nia": "9",
 }  # fmt: skip
+_TEENS = {
+    "tio": "10", "elva": "11", "tolv": "12", "tretton": "13", "fjorton": "14",
+    "femton": "15", "sexton": "16", "sjutton": "17", "arton": "18", "nitton": "19",
+}  # fmt: skip
+_TENS = {
+    "tjugo": "2", "tjugi": "2", "trettio": "3", "tretti": "3", "fyrtio": "4", "förtio": "4", "fyrti": "4",
+    "förti": "4", "femtio": "5", "femti": "5", "sextio": "6", "sexti": "6", "sjuttio": "7", "sjutti": "7",
+    "åttio": "8", "åtti": "8", "nittio": "9", "nitti": "9",
+}  # fmt: skip
+_UNITS = {"ett": "1", "en": "1", "två": "2", "tre": "3", "fyra": "4", "fem": "5", "sex": "6", "sju": "7",
+          "åtta": "8", "nio": "9"}  # fmt: skip
 _SEPARATOR_WORDS = {"streck", "bindestreck", "minus", "plus"}
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _MIN_SPOKEN_DIGITS = 7  # shorter runs ("två tre gånger") are ordinary speech
@@ -121,13 +132,33 @@ def _digit_run(tokens: list[re.Match[str]], start: int) -> tuple[int, str]:
     last_digit_index = start
     while index < len(tokens):
         word = tokens[index].group(0).lower()
-        if word in _DIGIT_WORDS or (len(word) == 1 and word.isdigit()):  # "0 7 0 ..." read out one by one
-            digits += _DIGIT_WORDS.get(word, word)
+        spoken = _spoken_digits(word)
+        if spoken is not None:
+            digits += spoken
             last_digit_index = index + 1
         elif not (digits and word in _SEPARATOR_WORDS):
             break
         index += 1
     return (last_digit_index, digits) if digits else (start + 1, "")
+
+
+def _spoken_digits(word: str) -> str | None:
+    """The digits a spoken number word stands for ("sju" 7, "tolv" 12, "trettiofyra" 34: numbers are read out
+    digit by digit or in pairs), or None for any other word."""
+    if word in _DIGIT_WORDS:
+        return _DIGIT_WORDS[word]
+    if len(word) == 1 and word.isdigit():
+        return word
+    if word in _TEENS:
+        return _TEENS[word]
+    for tens, digit in _TENS.items():
+        if word.startswith(tens):
+            unit = word[len(tens) :]
+            if not unit:
+                return digit + "0"
+            if unit in _UNITS:
+                return digit + _UNITS[unit]
+    return None
 
 
 def _label_for_digits(digits: str) -> str:

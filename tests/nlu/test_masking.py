@@ -27,6 +27,8 @@ WRONG_CHECK = PNR[:-1] + str((int(PNR[-1]) + 1) % 10)
         (f"{PNR[:6]}+{PNR[6:]} fyllt hundra", f"{PERSONNUMMER} fyllt hundra"),
         (f"samordningsnummer {SAMORDNING[:6]}-{SAMORDNING[6:]}", f"samordningsnummer {PERSONNUMMER}"),
         ("åtta ett ett två ett åtta nio åtta sju sex", PERSONNUMMER),
+        ("det är åttioett tolv arton nittioåtta sjuttiosex", f"det är {PERSONNUMMER}"),
+        ("ring noll sjuttio tre tjugo trettiofyra femtiosex", f"ring {PHONE}"),
         ("ring 070-123 45 67 efter lunch", f"ring {PHONE} efter lunch"),
         ("+46 70 123 45 67", PHONE),
         ("0701234567", PHONE),
@@ -55,6 +57,8 @@ def test_personal_data_is_masked(text: str, expected: str) -> None:
         "1200 kronor i månaden",
         "jag ringde två tre gånger och fick vänta fem minuter",
         "hon sa sju åtta gånger att det var fel",
+        "jag väntade i tjugo fem minuter och sen fyrtio till",
+        "vi är fyra i familjen och har två barn på sexton och arton",
         "hon var trevlig men jag fick vänta alldeles för länge",
     ],
 )
