@@ -71,3 +71,16 @@ def test_nlu_train_reuses_the_model_of_the_unchanged_project(
     result = cli_runner().invoke(main, ["nlu", "train"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"unchanged, reused: {rasa_project.model_path()}"
+
+
+def test_nlu_setup_leaves_a_current_virtualenv_alone(
+    rasa_project: RasaProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IVR_NLU_DIR", str(rasa_project.project_dir))
+    monkeypatch.setenv("IVR_RASA_VENV", str(rasa_project.venv))
+    stamp = rasa_project.venv / ".ivr-rasa-installed"
+    before = stamp.stat().st_mtime_ns
+    result = cli_runner().invoke(main, ["nlu", "setup"])
+    assert result.exit_code == 0, result.output
+    assert f"Rasa is installed in {rasa_project.venv}" in result.stderr
+    assert stamp.stat().st_mtime_ns == before  # nothing reinstalled
