@@ -113,6 +113,9 @@ class RasaProject:
             raise RasaTrainingFailed(
                 f"`rasa train nlu` failed (exit {result.returncode}); its output says why"
             )
+        for stale in self.models_dir.glob("nlu-*.tar.gz"):
+            if stale != model:
+                stale.unlink()  # models of earlier versions of the data: 30 MB each
         return model, True
 
     def serve_command(self, model: Path, host: str, port: int) -> list[str]:
