@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
+import vosk
 
 from ivr.speech.audio import resample
 from ivr.speech.recognition.base import UNKNOWN_WORD
@@ -88,3 +90,25 @@ def test_silence_gives_no_text(vosk_korean: VoskRecognizer, grammar: list[str] |
 
     assert transcript.text == ""
     assert transcript.confidence == 0.0
+
+
+def test_8_khz_audio_reaches_a_model_that_cannot_upsample_at_its_own_rate(
+    korean_model_dir: Path, tmp_path: Path
+) -> None:
+    """Vosk itself fails on 8 kHz input to a 16 kHz model without --allow-upsample ("Sampling frequency
+    mismatch"); the recogniser resamples first, so such a model works on telephone audio."""
+    model = tmp_path / "no-upsample"
+    for source in korean_model_dir.rglob("*"):
+        if source.is_file():
+            (model / source.relative_to(korean_model_dir)).parent.mkdir(parents=True, exist_ok=True)
+            (model / source.relative_to(korean_model_dir)).symlink_to(source)
+    mfcc = model / "conf/mfcc.conf"
+    lines = mfcc.read_text().splitlines()
+    mfcc.unlink()
+    mfcc.write_text("".join(f"{line}\n" for line in lines if "allow" not in line))
+    telephone = spoken("네", voice="ko")
+
+    raw = vosk.KaldiRecognizer(vosk.Model(str(model)), float(telephone.rate))
+    with pytest.raises(Exception, match="Failed to process waveform"):
+        raw.AcceptWaveform(telephone.samples.astype("<i2").tobytes())
+    assert VoskRecognizer(model).transcribe(telephone, KOREAN_WORDS).text == "네"
