@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     vosk_model: str = Field(
         "vosk-model-small-sv-rhasspy-0.15", description="A directory under models_dir, or a path"
     )
-    whisper_model: str = Field("faster-whisper-small", description="A directory under models_dir, or a path")
+    whisper_model: str = Field(
+        "kb-whisper-small", description="A directory under models_dir, or a path (KBLab's Swedish Whisper)"
+    )
     speech_workers: int = Field(1, ge=1, le=32, description="Recognition processes (each loads the models)")
     asterisk_speech_engine: str = Field(
         "vosk", description="The engine name SPEECH CREATE asks Asterisk for (asterisk-speech strategy)"

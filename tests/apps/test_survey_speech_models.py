@@ -13,9 +13,10 @@ from ivr.settings import Settings
 from ivr.sim.asterisk import SimulatedAsterisk
 from ivr.sim.caller import Action, Caller, Press, Speak
 from ivr.sim.sounds import SoundLibrary
+from ivr.speech.audio import TELEPHONE_RATE, resample, write_wav_atomically
 from ivr.speech.recognition.packaged import packaged_whisper_base
+from ivr.speech.tts import engine_for
 from ivr.store.results import ResultsRepository
-from tests.speech.recognition.speech_samples import spoken, wav_file
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,8 @@ async def test_a_spoken_ja_recorded_by_asterisk_is_recognised_by_whisper_and_sto
     with_whisper = settings.model_copy(
         update={"answer_engine": "faster-whisper", "whisper_model": str(whisper_dir)}
     )
-    ja = wav_file(tmp_path, "ja", spoken("ja"))
+    ja = tmp_path / "ja.wav"  # as Asterisk records it: 8 kHz
+    write_wav_atomically(ja, resample(engine_for("espeak-ng", "sv").render("ja"), TELEPHONE_RATE))
     actions: list[Action] = [Press("4"), Press("5"), Speak(wav=ja), *map(Press, "345")]
     trace, record = await survey(with_whisper, prompts_dir, [*actions, Speak(seconds=1.0, end="#")])
 
