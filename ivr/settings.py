@@ -93,6 +93,26 @@ class Settings(BaseSettings):
     ami_ping_interval_s: float = 20.0
 
     redis_prefix: str = "ivr"
+    comment_max_tries: int = Field(
+        8, ge=1, le=100, description="Tries of a comment job (transcribe, mask, classify) before it fails"
+    )
+    comment_retry_initial_s: float = Field(
+        10.0, gt=0, description="First wait before a comment job is retried (Rasa or recogniser down)"
+    )
+    comment_retry_max_s: float = Field(900.0, gt=0, description="Longest wait between comment job tries")
+    comment_job_timeout_s: float = Field(
+        600.0, gt=0, description="A longer comment job is cancelled; a dead worker's job reruns after it"
+    )
+    comment_sweep_interval_s: float = Field(
+        60.0, gt=0, description="How often `ivr worker` looks for pending comments that have no job"
+    )
+    comment_sweep_after_s: float = Field(
+        300.0, ge=0, description="A pending comment this old is (re-)enqueued by the sweep"
+    )
+    comment_keep_result_s: float = Field(
+        7 * 24 * 3600.0, ge=0, description="How long Redis keeps a finished comment job's result"
+    )
+    worker_jobs: int = Field(2, ge=1, le=64, description="Comment jobs one `ivr worker` runs at once")
     callback_context: str = Field(
         "callback-answered", description="Dialplan context a callback is answered into"
     )

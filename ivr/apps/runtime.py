@@ -18,6 +18,7 @@ from ivr.apps.inbound import InboundApp, InboundRooms, QueueInsight
 from ivr.apps.shared_dir import SharedDir
 from ivr.apps.speech_input import AsteriskSpeechAnswers, RecordedAnswers
 from ivr.apps.survey import SpokenAnswers, SurveyApp, SurveyRooms
+from ivr.comments.notify import CommentNotifier
 from ivr.queueing.callbacks import RedisCallbackQueue
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
@@ -58,6 +59,7 @@ class BotRuntime:
             caller_salt=settings.caller_salt,
         )
         self.prompts = PromptCache.from_settings(settings)
+        self.comments = CommentNotifier(settings, self.store)  # recorded comments to the job queue
         self._recognition: RecognitionService | None = None
         if recognizer is None and settings.speech_strategy == "record":
             recognizer = self._recognition = open_recognition(settings)
@@ -70,6 +72,7 @@ class BotRuntime:
             prompts_dir=prompts_dir,
             recordings=recordings,
             speech=spoken_answers(settings, recordings, recognizer),
+            comment_stored=self.comments.comment_recorded,
         )
         routes: dict[str, AGIApp] = {"survey": SurveyApp(rooms)}
         if queues is not None:
@@ -117,6 +120,7 @@ class BotRuntime:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
+        await self.comments.close()
         await self.store.close()
         if self._recognition is not None:
             await asyncio.to_thread(self._recognition.close)

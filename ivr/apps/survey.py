@@ -52,6 +52,7 @@ class SurveyRooms:
     prompts_dir: SharedDir
     recordings: SharedDir
     speech: SpokenAnswers | None = None  # None: keys only
+    comment_stored: Callable[[uuid.UUID], None] | None = None  # hands a recorded comment on; must not block
 
 
 class SurveyApp:
@@ -117,7 +118,7 @@ class SurveyApp:
             recording_stem=stem,
             speech=speech.hear(channel, stem) if speech else None,
         )
-        observer = _StoringObserver(self._rooms.store, response_id)
+        observer = _StoringObserver(self._rooms.store, response_id, self._rooms.comment_stored)
         engine = DialogEngine(dialog, io, observer, speech.interpreter if speech else None)
         result = await engine.run()
         if not channel.hung_up:
@@ -129,9 +130,15 @@ class SurveyApp:
 class _StoringObserver:
     """Hands each answer and comment to the store the moment the engine has it."""
 
-    def __init__(self, store: SurveyStore, response_id: uuid.UUID) -> None:
+    def __init__(
+        self,
+        store: SurveyStore,
+        response_id: uuid.UUID,
+        comment_stored: Callable[[uuid.UUID], None] | None = None,
+    ) -> None:
         self._store = store
         self._response_id = response_id
+        self._comment_stored = comment_stored
 
     async def answered(self, question: Question, position: int, answer: Answer) -> None:
         self._store.answer_given(
@@ -143,9 +150,11 @@ class _StoringObserver:
         )
 
     async def commented(self, question: Question, position: int, recording: Recording) -> None:
-        self._store.comment_recorded(
+        comment_id = self._store.comment_recorded(
             response_id=self._response_id, question_id=question.id, recording=recording
         )
+        if self._comment_stored is not None:
+            self._comment_stored(comment_id)
 
     async def finished(self, status: DialogStatus) -> None:
         return None

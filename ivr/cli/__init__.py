@@ -3,13 +3,16 @@
 from ivr.cli import (  # noqa: F401  (they register themselves)
     callbacks,
     classify,
+    comments,  # comment processing; `ivr worker` below
     db,
     dialogs,
     inbound,
     models,  # speech models: fetch, list
     nlu,
     prompts,
+    report,
     results,
+    worker,
 )
 from ivr.cli.root import main
 

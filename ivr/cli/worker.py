@@ -1,0 +1,25 @@
+"""`ivr worker`: the comment worker (transcription and classification jobs from Redis)."""
+
+from __future__ import annotations
+
+import click
+
+from ivr.cli.root import main
+from ivr.settings import Settings
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty (e.g. in a batch job)")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=None, help="Jobs at once (default IVR_WORKER_JOBS)"
+)
+@click.pass_obj
+def worker(settings: Settings, burst: bool, jobs: int | None) -> None:
+    """Run a comment worker: each recorded comment is transcribed, masked, classified and stored. Run as
+    many as you like, on any machines sharing IVR_REDIS_URL and IVR_DATABASE_URL; each also re-enqueues
+    pending comments older than IVR_COMMENT_SWEEP_AFTER_S. SIGTERM finishes the jobs in progress."""
+    from ivr.comments.worker import comment_worker
+
+    if jobs is not None:
+        settings = settings.model_copy(update={"worker_jobs": jobs})
+    comment_worker(settings, burst=burst).run()
