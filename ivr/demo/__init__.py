@@ -13,6 +13,7 @@ from pathlib import Path
 from ivr.apps.runtime import BotRuntime
 from ivr.demo.personas import Mood, Persona, make_persona
 from ivr.demo.queue_day import run_queue_day
+from ivr.report.build import build_report
 from ivr.report.summary import dialog_summary, tenants_line
 from ivr.settings import Settings
 from ivr.sim.asterisk import CallTrace, SimulatedAsterisk
@@ -72,7 +73,14 @@ async def run_demo(
     finally:
         await runtime.stop()
     queue_day = await run_queue_day(settings, data_dir, calls=min(QUEUE_DAY_CALLS, calls), seed=seed)
-    return "\n\n".join([_summary(settings, placed, started_at), "\n".join(queue_day.lines())])
+    report = await asyncio.to_thread(build_report, settings, data_dir / "report")
+    return "\n\n".join(
+        [
+            _summary(settings, placed, started_at),
+            "\n".join(queue_day.lines()),
+            f"Rapporten (HTML, CSV och diagram): {report.html}",
+        ]
+    )
 
 
 def _demo_settings(settings: Settings, data_dir: Path, database_url: str | None) -> Settings:

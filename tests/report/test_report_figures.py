@@ -1,0 +1,132 @@
+"""The report's figures against a store filled with known data (scenario.py works them out by hand)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ivr.report.data import PeriodError, load_figures, local_period
+from ivr.report.figures import agent_pseudonym
+from ivr.store.database import Database
+
+from .scenario import fill_alert_history, fill_march
+
+MARCH = local_period(date(2026, 3, 1), date(2026, 3, 31))
+
+
+def test_municipalities_ranked_with_index_completion_and_first_contact_resolution(database: Database) -> None:
+    fill_march(database)
+    figures = load_figures(database, MARCH)
+    assert [group.name for group in figures.tenants] == ["beta", "alfa"]
+    beta, alfa = figures.tenants
+    assert alfa.responses == 4
+    assert alfa.completed == 3
+    assert alfa.completion_rate == 0.75
+    assert alfa.index == pytest.approx(425 / 7)
+    assert alfa.scale_answers == 7
+    assert (alfa.fcr_yes, alfa.fcr_answered) == (2, 3)
+    assert beta.responses == 3
+    assert beta.completed == 1
+    assert beta.index == pytest.approx(250 / 3)
+    assert beta.fcr_rate == 1.0
+    assert figures.responses == 7
+
+
+def test_agents_within_a_municipality_are_ranked_and_pseudonymised(database: Database) -> None:
+    fill_march(database)
+    figures = load_figures(database, MARCH, pseudonym_key="nyckel")
+    alfa = figures.agents["alfa"]
+    assert [group.name for group in alfa] == [
+        agent_pseudonym("a1", "nyckel"),
+        agent_pseudonym("a2", "nyckel"),
+    ]
+    assert [group.index for group in alfa] == [87.5, 25.0]
+    assert all("a1" not in group.name and "a2" not in group.name for group in alfa)
+    plain = load_figures(database, MARCH)
+    assert [group.name for group in plain.agents["alfa"]] == ["a1", "a2"]
+
+
+def test_per_question_mean_distribution_and_index(database: Database) -> None:
+    fill_march(database)
+    figures = load_figures(database, MARCH, tenant="alfa")
+    (dialog,) = figures.dialogs
+    bemotande = dialog.question("bemotande")
+    assert bemotande is not None
+    assert bemotande.distribution == {"1": 1, "2": 1, "4": 1, "5": 1}
+    assert bemotande.mean_score == 3.0
+    assert bemotande.index == 50.0
+    kunskap = dialog.question("kunskap")
+    assert kunskap is not None
+    assert kunskap.answered == 3
+    assert kunskap.by_status["hangup"] == 1
+    assert kunskap.index == pytest.approx((5 + 4 + 3 - 3) / 3 / 4 * 100)
+    losning = dialog.question("losning")
+    assert losning is not None
+    assert losning.distribution == {"ja": 2, "nej": 1}
+
+
+def test_comment_shares_overall_per_area_about_the_agent_and_masked_examples(database: Database) -> None:
+    fill_march(database)
+    figures = load_figures(database, MARCH)
+    assert figures.comments_recorded == 5
+    assert dict(figures.comments.counts) == {"positiv": 2, "skeptisk": 1, "negativ": 1}
+    assert figures.comments.share("positiv") == 0.5
+    assert figures.comments.share("negativ") == 0.25
+    assert figures.comments_about_agent == 2
+    areas = {area.area: area for area in figures.areas}
+    assert dict(areas["handlaggaren"].shares.counts) == {"positiv": 2, "skeptisk": 0, "negativ": 0}
+    assert dict(areas["vantetid"].shares.counts) == {"positiv": 0, "skeptisk": 1, "negativ": 1}
+    assert areas["digitala_tjanster"].shares.total == 0
+    assert areas["handlaggaren"].examples[0] == "Hon var trevlig, ring mig på [TELEFONNUMMER]"
+
+
+def test_callbacks_weeks_and_the_period_filter(database: Database) -> None:
+    fill_march(database)
+    figures = load_figures(database, MARCH)
+    callbacks = {row.tenant: row for row in figures.callbacks}
+    assert (callbacks["alfa"].requested, callbacks["alfa"].completed) == (3, 2)
+    assert dict(callbacks["alfa"].by_status) == {"done": 2, "expired": 1}
+    assert (callbacks["beta"].requested, callbacks["beta"].completed) == (1, 0)
+    assert [(w.week, w.responses, w.index) for w in figures.weeks] == [
+        ("2026-W09", 1, None),
+        ("2026-W10", 3, 87.5),
+        ("2026-W11", 3, 37.5),
+    ]
+    whole = load_figures(database, local_period(None, None))
+    assert whole.responses == 9
+    one_week = load_figures(database, local_period(date(2026, 3, 9), date(2026, 3, 15)))
+    assert one_week.responses == 3
+    assert [w.week for w in one_week.weeks] == ["2026-W11"]
+
+
+def test_tenant_filter_keeps_only_that_municipality(database: Database) -> None:
+    fill_march(database)
+    figures = load_figures(database, MARCH, tenant="alfa")
+    assert [group.name for group in figures.tenants] == ["alfa"]
+    assert list(figures.agents) == ["alfa"]
+    assert [row.tenant for row in figures.callbacks] == ["alfa"]
+    assert dict(figures.comments.counts) == {"positiv": 1, "skeptisk": 1, "negativ": 1}
+
+
+def test_alerts_fire_on_a_clear_drop_and_not_on_small_or_thin_ones(database: Database) -> None:
+    fill_alert_history(database)
+    figures = load_figures(database, local_period(date(2026, 5, 1), date(2026, 5, 31)))
+    fired = {(alert.kind, alert.subject): alert for alert in figures.alerts}
+    assert set(fired) == {("agent", "x"), ("agent", "v"), ("area", "vantetid")}
+    assert (fired["agent", "x"].recent, fired["agent", "x"].history) == (75.0, 100.0)
+    assert (fired["agent", "x"].recent_count, fired["agent", "x"].history_count) == (5, 5)
+    assert fired["agent", "v"].recent == 90.0
+    assert (fired["area", "vantetid"].recent, fired["area", "vantetid"].history) == (0.6, 0.2)
+
+
+def test_alerts_look_back_from_the_period_end(database: Database) -> None:
+    fill_alert_history(database)
+    # Ending in March, the "recent" weeks hold the old, good results and nothing before them: no alert.
+    figures = load_figures(database, local_period(date(2026, 3, 1), date(2026, 3, 31)))
+    assert figures.alerts == ()
+
+
+def test_a_period_that_ends_before_it_starts_is_refused() -> None:
+    with pytest.raises(PeriodError, match="before --from"):
+        local_period(date(2026, 3, 31), date(2026, 3, 1))
