@@ -30,6 +30,7 @@ from arq.connections import ArqRedis
 from arq.constants import result_key_prefix
 from arq.jobs import Job, JobStatus
 from arq.worker import JobExecutionFailed
+from redis.asyncio import ConnectionPool
 
 from ivr.settings import Settings
 from ivr.store.comments import mark_failed, select_comments
@@ -55,14 +56,14 @@ def job_id(prefix: str, comment_id: uuid.UUID) -> str:
 def connect_redis(settings: Settings, *, timeout_s: float = 2.0) -> ArqRedis:
     """A client for enqueueing (no connection until first used); short timeouts, so a Redis that is down
     fails fast instead of holding anyone up."""
-    redis: ArqRedis = ArqRedis.from_url(
-        settings.redis_url,
-        socket_connect_timeout=timeout_s,
-        socket_timeout=timeout_s,
+    pool = ConnectionPool.from_url(
+        settings.redis_url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+    )
+    return ArqRedis(
+        pool,
         default_queue_name=queue_name(settings.redis_prefix),
         expires_extra_ms=int(JOB_EXPIRES.total_seconds() * 1000),
     )
-    return redis
 
 
 @dataclass
