@@ -244,7 +244,7 @@ async def run_callbacks(settings: Settings, *, learn: bool = False) -> None:
 
 async def connect_redis(url: str) -> Redis:
     try:
-        redis = Redis.from_url(url)
+        redis: Redis = Redis.from_url(url)
     except ValueError as error:
         raise CallbacksError(f"IVR_REDIS_URL {_safe_url(url)!r} is not a Redis URL: {error}") from None
     try:

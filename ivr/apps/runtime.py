@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from ivr.comments.notify import CommentNotifier
 from ivr.queueing.callbacks import RedisCallbackQueue
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
-from ivr.speech.recognition.base import AnswerRecognizer
+from ivr.speech.recognition.base import AnswerRecognizer, RecognitionError
 from ivr.speech.recognition.service import RecognitionService, open_recognition
 from ivr.speech.understanding.interpreter import SwedishAnswerInterpreter
 from ivr.store.migrations import upgrade
@@ -100,11 +101,29 @@ class BotRuntime:
         self.settings.effective_recordings_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, self.settings.effective_database_url)
         await self.store.start()
+        await self._speech_ready()
         for problem in self.dialogs.load():
             log.log(logging.WARNING if problem.severity == "warning" else logging.ERROR, "%s", problem)
         self._report_missing_prompts()
         await self.server.start(host, port)
         self._watcher = asyncio.create_task(self.dialogs.watch(self._stop_watching))
+
+    async def _speech_ready(self) -> None:
+        """Wait until a recognition worker has loaded its models, so that no early caller waits for it."""
+        if self._recognition is None:
+            return
+        started = time.perf_counter()
+        try:
+            probe = await self._recognition.probe()
+        except RecognitionError as error:
+            log.error("speech recognition does not start (spoken answers will fall back to keys): %s", error)
+            return
+        log.info(
+            "speech recognition ready in %.1f s (worker %d, %d MB)",
+            time.perf_counter() - started,
+            probe.pid,
+            probe.rss_bytes // 2**20,
+        )
 
     def reload_dialogs(self) -> None:
         problems = self.dialogs.reload()
