@@ -34,7 +34,7 @@ from ivr.agi.errors import AGIHangup
 from ivr.agi.results import RecordResult
 from ivr.apps.shared_dir import SharedDir
 from ivr.dialog.io import CallerHungUp, InputSpec, RawInput
-from ivr.speech.audio import AudioFormatError, read_wav
+from ivr.speech.audio import TELEPHONE_RATE, AudioFormatError, read_wav
 from ivr.speech.recognition.base import AnswerRecognizer, RecognitionError
 
 log = logging.getLogger("ivr.apps.speech")
@@ -121,7 +121,7 @@ class RecordedAnswers:
                 raise CallerHungUp
             if take.ended_by == "error":
                 return await self._give_up_on_speech(spec, "RECORD FILE could not write the answer")
-            listened_s += max(take.endpos / 8000, float(self.end_silence_s))
+            listened_s += max(take.endpos / TELEPHONE_RATE, float(self.end_silence_s))
             heard = await self._recognise(local, spec)
             if heard is None:
                 return await self._give_up_on_speech(spec, "recognition failed")
