@@ -127,6 +127,18 @@ class Settings(BaseSettings):
     callback_retry_initial_s: float = 300.0
     callback_expire_after_h: float = 24.0
 
+    web_host: str = Field("127.0.0.1", description="Where `ivr web` (the operator page) listens")
+    web_port: int = Field(8080, description="Port of the operator page")
+    web_users_file: Path = Field(
+        Path(""), description="Users of the operator page; empty means data_dir/users.json"
+    )
+    web_secret_key: str = Field(
+        "", description="Signs the session cookies; empty means a random key per start (logs everyone out)"
+    )
+    web_secure_cookies: bool = Field(
+        True, description="Session cookie only over HTTPS; turn off only for a page on localhost without TLS"
+    )
+
     @field_validator("agi_allow", mode="before")
     @classmethod
     def _split_allow(cls, value: object) -> object:
@@ -147,6 +159,11 @@ class Settings(BaseSettings):
     def effective_prompts_dir(self) -> Path:
         chosen = self.prompts_dir if str(self.prompts_dir) not in ("", ".") else self.data_dir / "prompts"
         return chosen.absolute()
+
+    @property
+    def effective_web_users_file(self) -> Path:
+        chosen = self.web_users_file
+        return chosen if str(chosen) not in ("", ".") else self.data_dir / "users.json"
 
     @property
     def effective_recordings_dir(self) -> Path:

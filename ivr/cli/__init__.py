@@ -12,6 +12,7 @@ from ivr.cli import (  # noqa: F401  (they register themselves)
     prompts,
     report,
     results,
+    web,
     worker,
 )
 from ivr.cli.root import main

@@ -154,3 +154,23 @@ class CallbackRecord(StoreModel, table=True):
     updated_at: datetime = _utc()
     ended_at: datetime | None = _utc(nullable=True)
     version: int  # the live request's revision this row shows; an older one never overwrites a newer one
+
+
+class LabelCorrection(StoreModel, table=True):
+    """An operator's correction of a comment's labels (the operator page); the newest one counts.
+
+    The comment's own labels stay as the classifier left them; corrections are exported for retraining."""
+
+    __tablename__ = "label_corrections"
+    __table_args__ = (
+        Index("ix_label_corrections_comment_id", "comment_id"),
+        Index("ix_label_corrections_tenant_corrected_at", "tenant", "corrected_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    comment_id: uuid.UUID = Field(foreign_key="comments.id", ondelete="CASCADE")
+    tenant: str
+    sentiment: str  # positiv | skeptisk | negativ
+    by_area: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # area -> its sentiment
+    corrected_by: str
+    corrected_at: datetime = _utc()

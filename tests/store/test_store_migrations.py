@@ -16,7 +16,9 @@ from .conftest import Backend
 
 VERSIONS = Path(__file__).resolve().parents[2] / "ivr" / "store" / "migrations" / "versions"
 
-STORE_TABLES = {"calls", "survey_responses", "survey_answers", "comments", "callback_requests"}
+STORE_TABLES = {
+    "calls", "survey_responses", "survey_answers", "comments", "callback_requests", "label_corrections",
+}  # fmt: skip
 
 
 def _schema_diff(database: Database) -> list[Any]:

@@ -1,0 +1,1 @@
+"""The operator page: `ivr web`."""

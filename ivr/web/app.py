@@ -1,0 +1,258 @@
+"""The operator page (Starlette + Jinja2): the report's views, the comments with transcript, labels and audio,
+label corrections and their export for retraining. Every query is limited to the user's municipality."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import PackageLoader
+from sqlalchemy import select
+from sqlmodel import Session, col
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ivr.nlu.labels import AREAS, SENTIMENTS
+from ivr.report.charts import render_charts
+from ivr.report.data import PeriodError, load_figures, local_period, tenants_in_store
+from ivr.report.figures import Period, comment_area_sentiments
+from ivr.report.render import period_text, template_context, template_environment
+from ivr.settings import Settings
+from ivr.store.database import Database
+from ivr.store.results import ResultsRepository
+from ivr.store.tables import Comment, SurveyResponse
+from ivr.web.corrections import CorrectionError, export_corrections, latest_corrections, store_correction
+from ivr.web.users import User, UserStore
+
+log = logging.getLogger("ivr.web")
+SESSION_MAX_AGE_S = 8 * 3600
+
+
+@dataclass(frozen=True)
+class Filters:
+    first_day: date | None
+    last_day: date | None
+    tenant: str | None  # the user's own municipality, or an admin's choice (None: all)
+    period: Period
+
+    def query(self) -> str:
+        parts = [("from", self.first_day), ("to", self.last_day)]
+        return "&".join(f"{name}={day}" for name, day in parts if day)
+
+
+def create_app(settings: Settings, database: Database | None = None) -> Starlette:
+    """The page over the settings' database (or `database`); users from the settings' users file."""
+    db = database or Database(settings.effective_database_url)
+    users = UserStore(settings.effective_web_users_file)
+    templates = template_environment(PackageLoader("ivr.web", "templates"))
+    recordings_dir = settings.effective_recordings_dir.resolve()
+    secret = settings.web_secret_key or secrets.token_urlsafe(32)
+    if not settings.web_secret_key:
+        log.warning(
+            "IVR_WEB_SECRET_KEY is not set: a random key is used, sessions end when the page restarts"
+        )
+
+    def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+        user = current_user(request)
+        html = templates.get_template(name).render(
+            {**context, "user": user, "csrf_token": csrf_token(request), "request": request}
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+    def current_user(request: Request) -> User | None:
+        name = request.session.get("user")
+        return users.get(name) if isinstance(name, str) else None
+
+    def require_user(request: Request) -> User:
+        user = current_user(request)
+        if user is None:
+            raise HTTPException(303, headers={"Location": "/login"})
+        return user
+
+    async def check_csrf(request: Request) -> dict[str, Any]:
+        form = dict(await request.form())
+        sent = str(form.get("csrf_token", ""))
+        expected = request.session.get("csrf", "")
+        if not expected or not hmac.compare_digest(sent, str(expected)):
+            raise HTTPException(
+                403, "Formuläret har gått ut eller kom inte från sidan. Ladda om och försök igen."
+            )
+        return form
+
+    def filters(request: Request, user: User) -> Filters:
+        try:
+            first = _day(request.query_params.get("from"))
+            last = _day(request.query_params.get("to"))
+            period = local_period(first, last)
+        except (ValueError, PeriodError) as error:
+            raise HTTPException(400, f"Ogiltig period: {error}. Ange datum som ÅÅÅÅ-MM-DD.") from None
+        chosen = request.query_params.get("tenant") or None
+        tenant = user.tenant if not user.is_admin else chosen
+        return Filters(first, last, tenant, period)
+
+    async def login_form(request: Request) -> Response:
+        return page(request, "login.html", {"error": None})
+
+    async def login(request: Request) -> Response:
+        form = await check_csrf(request)
+        user = users.authenticate(str(form.get("username", "")), str(form.get("password", "")))
+        if user is None:
+            return page(request, "login.html", {"error": "Fel användarnamn eller lösenord."}, 401)
+        request.session.clear()  # a new session at login: no fixation
+        request.session.update({"user": user.name, "csrf": secrets.token_urlsafe(32)})
+        return RedirectResponse("/", status_code=303)
+
+    async def logout(request: Request) -> Response:
+        await check_csrf(request)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    async def report(request: Request) -> Response:
+        user = require_user(request)
+        chosen = filters(request, user)
+        figures = await run_in_threadpool(
+            load_figures, db, chosen.period, tenant=chosen.tenant, pseudonym_key=settings.caller_salt
+        )
+        context = template_context(figures, await run_in_threadpool(render_charts, figures))
+        return page(request, "report.html", {**context, **_filter_context(db, user, chosen)})
+
+    async def comments(request: Request) -> Response:
+        user = require_user(request)
+        chosen = filters(request, user)
+        repo = ResultsRepository(db)
+        period = chosen.period
+        records = await run_in_threadpool(repo.responses, chosen.tenant, period.since, period.until)
+        corrections = await run_in_threadpool(latest_corrections, db, chosen.tenant)
+        rows = [
+            {
+                "record": record,
+                "comment": comment,
+                "labels": comment_area_sentiments(comment),
+                "correction": corrections.get(comment.id),
+            }
+            for record in reversed(records)
+            for comment in record.comments
+        ]
+        context = {
+            "rows": rows,
+            "areas": AREAS,
+            "sentiments": SENTIMENTS,
+            "period_text": period_text(chosen.period),
+        }
+        return page(request, "comments.html", {**context, **_filter_context(db, user, chosen)})
+
+    async def correct(request: Request) -> Response:
+        user = require_user(request)
+        form = await check_csrf(request)
+        comment_id = _uuid(request.path_params["comment_id"])
+        by_area: dict[str, str] = {a: str(form[f"area_{a}"]) for a in AREAS if form.get(f"area_{a}")}
+        try:
+            store_correction(db, comment_id, user.tenant, str(form.get("sentiment", "")), by_area, user.name)
+        except (CorrectionError, ValueError) as error:
+            raise HTTPException(400, f"Rättelsen sparades inte: {error}") from None
+        back = str(form.get("back", ""))
+        return RedirectResponse(
+            f"/kommentarer?{back}#c-{comment_id}" if back else "/kommentarer", status_code=303
+        )
+
+    async def recording(request: Request) -> Response:
+        user = require_user(request)
+        comment_id = _uuid(request.path_params["comment_id"])
+        path, tenant = _comment_recording(db, comment_id)
+        if path is None or (user.tenant is not None and tenant != user.tenant):
+            raise HTTPException(404, "Ingen sådan inspelning.")
+        resolved = await run_in_threadpool(_inside, recordings_dir / str(tenant), path)
+        if resolved is None:
+            raise HTTPException(404, "Ingen sådan inspelning.")
+        return FileResponse(resolved, media_type="audio/wav")
+
+    async def export(request: Request) -> Response:
+        user = require_user(request)
+        await check_csrf(request)
+        if not user.is_admin:
+            raise HTTPException(403, "Bara en administratör kan exportera rättelser till träningsdata.")
+        path, count = export_corrections(db, settings.nlu_dir / "data")
+        return page(request, "exported.html", {"path": path, "count": count})
+
+    routes = [
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/", report, methods=["GET"]),
+        Route("/kommentarer", comments, methods=["GET"]),
+        Route("/kommentarer/{comment_id}", correct, methods=["POST"]),
+        Route("/inspelning/{comment_id}", recording, methods=["GET"]),
+        Route("/export", export, methods=["POST"]),
+    ]
+    middleware = [
+        Middleware(
+            SessionMiddleware,
+            secret_key=secret,
+            session_cookie="ivr_session",
+            max_age=SESSION_MAX_AGE_S,
+            same_site="strict",
+            https_only=settings.web_secure_cookies,
+        )
+    ]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 303:
+            return RedirectResponse(exc.headers["Location"] if exc.headers else "/login", status_code=303)
+        return page(request, "error.html", {"message": exc.detail}, exc.status_code)
+
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error})
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def _filter_context(db: Database, user: User, chosen: Filters) -> dict[str, Any]:
+    return {
+        "filters": chosen,
+        "tenant_choices": tenants_in_store(db) if user.is_admin else [],
+    }
+
+
+def _comment_recording(db: Database, comment_id: uuid.UUID) -> tuple[str | None, str | None]:
+    with Session(db.engine) as session:
+        row = session.execute(
+            select(col(Comment.recording_path), col(SurveyResponse.tenant))
+            .join(SurveyResponse, col(SurveyResponse.id) == col(Comment.response_id))
+            .where(col(Comment.id) == comment_id)
+        ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _inside(own_dir: Path, path: str) -> Path | None:
+    """The recording's real path when it is a file inside `own_dir` (links and '..' resolved first)."""
+    resolved = (own_dir.parent / path).resolve()  # an absolute `path` stays as it is
+    return resolved if resolved.is_relative_to(own_dir.resolve()) and resolved.is_file() else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise HTTPException(404, "Ingen sådan kommentar.") from None
