@@ -3,15 +3,16 @@
 # system packages (espeak-ng for prompts; Redis and PostgreSQL only when they are missing), the virtualenv with the
 # package and its dev tools, and starts Redis and PostgreSQL when they are not running. Safe to run again.
 # Usage: scripts/setup.sh [--services|--redis]
-#   --services: also make sure Redis and PostgreSQL run (the tests need them)
+#   --services: also make sure Redis and PostgreSQL run, and Debian's chromium is installed (the tests need them)
 #   --redis:    also make sure Redis runs (the demo's queue day with callbacks needs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_redis=0
 want_postgres=0
+want_browser=0
 case "${1:-}" in
-  --services) want_redis=1; want_postgres=1 ;;
+  --services) want_redis=1; want_postgres=1; want_browser=1 ;;
   --redis) want_redis=1 ;;
 esac
 
@@ -23,6 +24,11 @@ apt_install() {
 }
 
 command -v espeak-ng >/dev/null || { echo "setup: installing espeak-ng (prompt voices)"; apt_install espeak-ng; }
+
+# The operator page's browser tests drive Debian's own headless Chromium through Playwright (never a download).
+if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing chromium (browser tests of the operator page)"; apt_install chromium
+fi
 
 if [ "$want_redis" = 1 ]; then
   command -v redis-server >/dev/null || { echo "setup: installing redis-server"; apt_install redis-server; }

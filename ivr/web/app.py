@@ -8,9 +8,10 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import PackageLoader
 from sqlalchemy import select
@@ -25,9 +26,10 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ivr.nlu.labels import AREAS, SENTIMENTS
+from ivr.nlu.masking import mask_personal_data
 from ivr.report.charts import render_charts
 from ivr.report.data import PeriodError, load_figures, local_period, tenants_in_store
-from ivr.report.figures import Period, comment_area_sentiments
+from ivr.report.figures import LOCAL_TIME, Period, comment_area_sentiments
 from ivr.report.render import period_text, template_context, template_environment
 from ivr.settings import Settings
 from ivr.store.database import Database
@@ -38,6 +40,7 @@ from ivr.web.users import User, UserStore
 
 log = logging.getLogger("ivr.web")
 SESSION_MAX_AGE_S = 8 * 3600
+FILTER_NAMES = ("from", "to", "tenant")  # the query parameters a page keeps when it links or redirects
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,8 @@ class Filters:
     period: Period
 
     def query(self) -> str:
-        parts = [("from", self.first_day), ("to", self.last_day)]
-        return "&".join(f"{name}={day}" for name, day in parts if day)
+        parts = [("from", self.first_day), ("to", self.last_day), ("tenant", self.tenant)]
+        return urlencode([(name, str(value)) for name, value in parts if value])
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
@@ -57,6 +60,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     db = database or Database(settings.effective_database_url)
     users = UserStore(settings.effective_web_users_file)
     templates = template_environment(PackageLoader("ivr.web", "templates"))
+    templates.globals.update(mask=mask_personal_data, local_time=_local_time)
     recordings_dir = settings.effective_recordings_dir.resolve()
     secret = settings.web_secret_key or secrets.token_urlsafe(32)
     if not settings.web_secret_key:
@@ -162,10 +166,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             store_correction(db, comment_id, user.tenant, str(form.get("sentiment", "")), by_area, user.name)
         except (CorrectionError, ValueError) as error:
             raise HTTPException(400, f"Rättelsen sparades inte: {error}") from None
-        back = str(form.get("back", ""))
-        return RedirectResponse(
-            f"/kommentarer?{back}#c-{comment_id}" if back else "/kommentarer", status_code=303
-        )
+        back = urlencode([(k, v) for k, v in parse_qsl(str(form.get("back", ""))) if k in FILTER_NAMES])
+        return RedirectResponse(f"/kommentarer?{back}#c-{comment_id}", status_code=303)
 
     async def recording(request: Request) -> Response:
         user = require_user(request)
@@ -245,6 +247,10 @@ def _inside(own_dir: Path, path: str) -> Path | None:
     """The recording's real path when it is a file inside `own_dir` (links and '..' resolved first)."""
     resolved = (own_dir.parent / path).resolve()  # an absolute `path` stays as it is
     return resolved if resolved.is_relative_to(own_dir.resolve()) and resolved.is_file() else None
+
+
+def _local_time(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def _day(text: str | None) -> date | None:

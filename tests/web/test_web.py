@@ -61,6 +61,8 @@ def test_a_municipality_sees_only_its_own_report_and_comments(client: TestClient
     comments = client.get("/kommentarer?tenant=beta")
     assert "det tog lite tid" in comments.text
     assert "bra upplevelse" not in comments.text  # beta's comment
+    assert "070-123 45 67" not in comments.text  # transcripts are shown masked
+    assert "[TELEFONNUMMER]" in comments.text
 
 
 def test_an_admin_sees_every_municipality_and_filters_by_one(client: TestClient) -> None:
