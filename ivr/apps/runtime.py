@@ -49,9 +49,11 @@ class BotRuntime:
         on_turn: TurnObserver | None = None,
         queues: QueueRooms | None = None,
         recognizer: AnswerRecognizer | None = None,
+        enqueue_comments: bool = True,
     ) -> None:
         """`queues`: the live queue and the callback queue; with them the bot also serves `/inbound`.
-        `recognizer`: hears recorded answers (the `record` strategy); by default opened from the settings."""
+        `recognizer`: hears recorded answers (the `record` strategy); by default opened from the settings.
+        `enqueue_comments`: hand recorded comments to the job queue (False: the caller processes them)."""
         self.settings = settings
         self.dialogs = operator_registry(settings.dialogs_dir)
         self.store = SurveyStore(
@@ -60,7 +62,8 @@ class BotRuntime:
             caller_salt=settings.caller_salt,
         )
         self.prompts = PromptCache.from_settings(settings)
-        self.comments = CommentNotifier(settings, self.store)  # recorded comments to the job queue
+        # Recorded comments go to the job queue (`ivr worker`); the demo processes its own instead.
+        self.comments = CommentNotifier(settings, self.store) if enqueue_comments else None
         self._recognition: RecognitionService | None = None
         if recognizer is None and settings.speech_strategy == "record":
             recognizer = self._recognition = open_recognition(settings)
@@ -73,7 +76,7 @@ class BotRuntime:
             prompts_dir=prompts_dir,
             recordings=recordings,
             speech=spoken_answers(settings, recordings, recognizer),
-            comment_stored=self.comments.comment_recorded,
+            comment_stored=self.comments.comment_recorded if self.comments else None,
         )
         routes: dict[str, AGIApp] = {"survey": SurveyApp(rooms)}
         if queues is not None:
@@ -139,7 +142,8 @@ class BotRuntime:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
-        await self.comments.close()
+        if self.comments is not None:
+            await self.comments.close()
         await self.store.close()
         if self._recognition is not None:
             await asyncio.to_thread(self._recognition.close)

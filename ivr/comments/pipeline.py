@@ -100,8 +100,8 @@ class CommentProcessor:
         """Process the comment. `only_pending`: leave a comment that is done or failed alone (the queue's
         job); False redoes it whatever its status (`ivr comments process`)."""
         comment = await self._db(load_comment, self.database, comment_id)
-        if comment is None:
-            raise CommentFailed(f"comment {comment_id} is not in the database")
+        if comment is None:  # e.g. a job from another deployment's database on a shared Redis and prefix
+            return ProcessResult(comment_id, "skipped", "not in the database")
         if only_pending and comment.status != "pending":
             return ProcessResult(comment_id, "skipped", f"already {comment.status}")
         source = self._speech.transcriber()

@@ -64,7 +64,7 @@ async def run_demo(
     if database_url is None:
         _empty_own_database(settings)
     started_at = datetime.now(UTC)
-    runtime = BotRuntime(settings)
+    runtime = BotRuntime(settings, enqueue_comments=False)  # the demo processes its comments itself, below
     await asyncio.to_thread(_build_prompts, runtime)
     comment_audio = await asyncio.to_thread(_comment_audio, settings)
     await runtime.start("127.0.0.1", 0)
@@ -72,6 +72,12 @@ async def run_demo(
         placed = await _place_calls(runtime, calls, seed, comment_audio)
     finally:
         await runtime.stop()
+    from ivr.comments.demo import known_words, process_demo_comments
+
+    spoken = [(call.trace.recordings, call.persona.caller) for call in placed]
+    words = known_words(spoken, settings.data_dir / "caller-audio", COMMENTS)
+    comments = await process_demo_comments(settings, words, started_at)
+    log.info("demo comments: %s", comments)
     queue_day = await run_queue_day(settings, data_dir, calls=min(QUEUE_DAY_CALLS, calls), seed=seed)
     report = await asyncio.to_thread(build_report, settings, data_dir / "report")
     return "\n\n".join(

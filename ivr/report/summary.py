@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ivr.store.records import ResponseRecord
 from ivr.store.stats import DialogStats, QuestionStats
 
+SENTIMENTS = ("positiv", "skeptisk", "negativ")
 STATUS_WORDS = {"completed": "fullföljda", "partial": "avbrutna (lade på)", "ended": "avslutade i förtid"}
 COLUMNS = ("Fråga", "Svar", "Inget svar", "Ogiltigt", "Lade på", "Medel", "Index", "Fördelning")
 
@@ -89,7 +90,19 @@ def _comments_line(records: Sequence[ResponseRecord]) -> str:
         return "Kommentarer: inga inspelade"
     seconds = sum(comment.duration_s for comment in comments) / len(comments)
     waiting = sum(1 for comment in comments if comment.processing_status == "pending")
-    return (
+    line = (
         f"Kommentarer: {len(comments)} inspelade, i snitt {decimal(seconds)} s långa; "
         f"{waiting} väntar på transkribering och klassning"
     )
+    classified = Counter(comment.sentiment for comment in comments if comment.sentiment is not None)
+    if not classified:
+        return line
+    total = sum(classified.values())
+    shares = " · ".join(f"{name} {percent(classified[name], total)}" for name in SENTIMENTS)
+    engines = {comment.transcript_engine for comment in comments if comment.sentiment is not None}
+    heard = (
+        "de simulerade uppringarnas kända ord, ingen taligenkänning"
+        if engines == {"simulator"}
+        else "transkriberade med " + ", ".join(sorted(str(engine) for engine in engines))
+    )
+    return f"{line}\n  Klassade kommentarer ({total}): {shares} ({heard})"

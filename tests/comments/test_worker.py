@@ -91,6 +91,7 @@ async def test_a_survey_calls_comment_is_queued_then_transcribed_masked_and_clas
     bot = await survey_call(settings, prompts_dir)
     comment_id = only_comment(database)
     queue = CommentQueue(redis, settings.redis_prefix)
+    assert bot.comments is not None
     assert bot.comments.enqueued == 1
     assert await queue.job(comment_id).status() == JobStatus.queued
     assert comment_row(database, comment_id).processing_status == "pending"
@@ -188,6 +189,7 @@ async def test_with_redis_down_the_call_completes_and_the_sweep_enqueues_the_com
     bot = await survey_call(down, prompts_dir)
     assert time.monotonic() - started < 15
     comment_id = only_comment(database)
+    assert bot.comments is not None
     assert bot.comments.left_to_sweep == 1
     assert comment_row(database, comment_id).processing_status == "pending"
     queue = CommentQueue(redis, settings.redis_prefix)
