@@ -18,8 +18,16 @@ def worker(settings: Settings, burst: bool, jobs: int | None) -> None:
     """Run a comment worker: each recorded comment is transcribed, masked, classified and stored. Run as
     many as you like, on any machines sharing IVR_REDIS_URL and IVR_DATABASE_URL; each also re-enqueues
     pending comments older than IVR_COMMENT_SWEEP_AFTER_S. SIGTERM finishes the jobs in progress."""
+    from redis.exceptions import RedisError
+
     from ivr.comments.worker import comment_worker
 
     if jobs is not None:
         settings = settings.model_copy(update={"worker_jobs": jobs})
-    comment_worker(settings, burst=burst).run()
+    try:
+        comment_worker(settings, burst=burst).run()
+    except (RedisError, OSError) as error:
+        raise click.ClickException(
+            f"cannot reach Redis at {settings.redis_url} ({error}); start it (scripts/setup.sh --services) "
+            "or point IVR_REDIS_URL at one"
+        ) from None

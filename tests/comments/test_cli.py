@@ -18,7 +18,7 @@ from tests.nlu.support import cli_runner
 from tests.speech.recognition.conftest import whisper_base_dir  # noqa: F401  (Whisper base, packaged)
 from tests.speech.recognition.speech_samples import spoken, wav_file
 
-from .support import comment_row, store_comment, write_wav
+from .support import comment_row, free_port, store_comment, write_wav
 
 
 @pytest.fixture
@@ -126,3 +126,13 @@ def test_worker_burst_runs_the_queued_jobs_and_stops(
     assert row.processing_status == "pending"  # no speech model here: it waits, with the reason
     assert row.processing_error is not None
     assert row.processing_error.startswith("no speech model")
+
+
+def test_worker_says_clearly_when_redis_is_down(env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+
+    result = cli_runner().invoke(main, ["worker", "--burst"])
+
+    assert result.exit_code == 1
+    assert "cannot reach Redis at redis://127.0.0.1:" in result.stderr
+    assert "IVR_REDIS_URL" in result.stderr
