@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -9,8 +12,9 @@ from sqlmodel import Session, col
 
 from ivr.report.figures import LOCAL_TIME, Period, ReportFigures, alert_windows, compute_figures
 from ivr.store.database import Database
+from ivr.store.records import ResponseRecord
 from ivr.store.results import ResultsRepository
-from ivr.store.tables import CallbackRecord, SurveyResponse
+from ivr.store.tables import CallbackRecord, Comment, LabelCorrection, SurveyResponse
 
 
 class PeriodError(ValueError):
@@ -31,9 +35,12 @@ def load_figures(
 ) -> ReportFigures:
     """The figures of `period` for one municipality (or all when `tenant` is None)."""
     repo = ResultsRepository(database)
-    records = repo.responses(tenant=tenant, since=period.since, until=period.until)
+    corrections = load_corrections(database, tenant)
+    records = with_corrections(
+        repo.responses(tenant=tenant, since=period.since, until=period.until), corrections
+    )
     history_start, _, end = alert_windows(period)
-    history = repo.responses(tenant=tenant, since=history_start, until=end)
+    history = with_corrections(repo.responses(tenant=tenant, since=history_start, until=end), corrections)
     return compute_figures(
         records,
         load_callbacks(database, period, tenant),
@@ -42,6 +49,40 @@ def load_figures(
         pseudonym_key=pseudonym_key,
         history=history,
     )
+
+
+def load_corrections(database: Database, tenant: str | None) -> dict[uuid.UUID, LabelCorrection]:
+    """The newest operator correction of each corrected comment (the operator page stores them)."""
+    query = select(LabelCorrection).order_by(col(LabelCorrection.corrected_at), col(LabelCorrection.id))
+    if tenant is not None:
+        query = query.where(col(LabelCorrection.tenant) == tenant)
+    with Session(database.engine, expire_on_commit=False) as session:
+        return {row.comment_id: row for row in session.scalars(query)}
+
+
+def with_corrections(
+    records: list[ResponseRecord], corrections: Mapping[uuid.UUID, LabelCorrection]
+) -> list[ResponseRecord]:
+    """The records with each corrected comment's labels replaced by its newest correction."""
+    if not corrections:
+        return records
+    return [
+        replace(record, comments=tuple(_corrected(c, corrections.get(c.id)) for c in record.comments))
+        if any(c.id in corrections for c in record.comments)
+        else record
+        for record in records
+    ]
+
+
+def _corrected(comment: Comment, correction: LabelCorrection | None) -> Comment:
+    if correction is None:
+        return comment
+    update = {
+        "sentiment": correction.sentiment,
+        "areas": list(correction.by_area),
+        "by_area": correction.by_area,
+    }
+    return comment.model_copy(update=update)
 
 
 def load_callbacks(database: Database, period: Period, tenant: str | None) -> list[CallbackRecord]:

@@ -5,6 +5,7 @@ Rules a reader of the report should know (also stated in the report's own text):
   0–100 (5 -> 100, 4 -> 75, 3 -> 50, 2 -> 25, 1 -> 0). Only matched scale answers scored 1–5 count.
 - First-contact resolution is the yes/no question whose id is in `FCR_QUESTION_IDS` ("losning" in the shipped
   dialogs): the share of "ja" among matched answers.
+- An operator's correction of a comment's labels (the operator page) replaces them (the newest one counts).
 - A comment counts for an area when the area is among its labels; its sentiment there is the area's own
   sentiment (`by_area`) or, without one, the comment's overall sentiment.
 - Alerts compare the last `RECENT_WEEKS` weeks before the period's end with the `HISTORY_WEEKS` weeks before

@@ -28,14 +28,14 @@ from starlette.routing import Route
 from ivr.nlu.labels import AREAS, SENTIMENTS
 from ivr.nlu.masking import mask_personal_data
 from ivr.report.charts import render_charts
-from ivr.report.data import PeriodError, load_figures, local_period, tenants_in_store
+from ivr.report.data import PeriodError, load_corrections, load_figures, local_period, tenants_in_store
 from ivr.report.figures import LOCAL_TIME, Period, comment_area_sentiments
 from ivr.report.render import period_text, template_context, template_environment
 from ivr.settings import Settings
 from ivr.store.database import Database
 from ivr.store.results import ResultsRepository
 from ivr.store.tables import Comment, SurveyResponse
-from ivr.web.corrections import CorrectionError, export_corrections, latest_corrections, store_correction
+from ivr.web.corrections import CorrectionError, export_corrections, store_correction
 from ivr.web.users import User, UserStore
 
 log = logging.getLogger("ivr.web")
@@ -138,7 +138,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         repo = ResultsRepository(db)
         period = chosen.period
         records = await run_in_threadpool(repo.responses, chosen.tenant, period.since, period.until)
-        corrections = await run_in_threadpool(latest_corrections, db, chosen.tenant)
+        corrections = await run_in_threadpool(load_corrections, db, chosen.tenant)
         rows = [
             {
                 "record": record,

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from ivr.nlu.labels import SENTIMENTS, as_area, as_sentiment
 from ivr.nlu.masking import mask_personal_data
+from ivr.report.data import load_corrections
 from ivr.store.database import Database
 from ivr.store.tables import Comment, LabelCorrection, SurveyResponse
 
@@ -69,17 +70,8 @@ def store_correction(
     return correction
 
 
-def latest_corrections(database: Database, tenant: str | None = None) -> dict[uuid.UUID, LabelCorrection]:
-    """The newest correction of each corrected comment (of one municipality, or all)."""
-    query = select(LabelCorrection).order_by(col(LabelCorrection.corrected_at), col(LabelCorrection.id))
-    if tenant is not None:
-        query = query.where(col(LabelCorrection.tenant) == tenant)
-    with Session(database.engine, expire_on_commit=False) as session:
-        return {row.comment_id: row for row in session.scalars(query)}
-
-
 def corrected_comments(database: Database) -> list[CorrectedComment]:
-    latest = latest_corrections(database)
+    latest = load_corrections(database, None)
     if not latest:
         return []
     with Session(database.engine) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from ivr.report.data import PeriodError, load_figures, local_period
 from ivr.report.figures import agent_pseudonym
 from ivr.store.database import Database
+from ivr.store.results import ResultsRepository
+from ivr.web.corrections import store_correction
 
 from .scenario import fill_alert_history, fill_march
 
@@ -130,3 +133,20 @@ def test_alerts_look_back_from_the_period_end(database: Database) -> None:
 def test_a_period_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(PeriodError, match="before --from"):
         local_period(date(2026, 3, 31), date(2026, 3, 1))
+
+
+def test_an_operators_correction_replaces_the_classifiers_labels(database: Database) -> None:
+    fill_march(database)
+    figures = load_figures(database, MARCH, tenant="beta")
+    assert dict(figures.comments.counts) == {"positiv": 1, "skeptisk": 0, "negativ": 0}
+    (comment_id,) = _beta_comment_ids(database)
+    store_correction(database, comment_id, "beta", "skeptisk", {"upplevelse": "negativ"}, "bert")
+    store_correction(database, comment_id, "beta", "negativ", {"vantetid": "negativ"}, "bert")  # the newest
+    corrected = load_figures(database, MARCH, tenant="beta")
+    assert dict(corrected.comments.counts) == {"positiv": 0, "skeptisk": 0, "negativ": 1}
+    areas = {area.area: area.shares.total for area in corrected.areas}
+    assert (areas["vantetid"], areas["upplevelse"]) == (1, 0)
+
+
+def _beta_comment_ids(database: Database) -> list[uuid.UUID]:
+    return [c.id for r in ResultsRepository(database).responses(tenant="beta") for c in r.comments]
