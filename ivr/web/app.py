@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ivr.nlu.labels import AREAS, SENTIMENTS
 from ivr.nlu.masking import mask_personal_data
@@ -199,6 +200,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/export", export, methods=["POST"]),
     ]
     middleware = [
+        Middleware(SecurityHeaders),
         Middleware(
             SessionMiddleware,
             secret_key=secret,
@@ -206,7 +208,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             max_age=SESSION_MAX_AGE_S,
             same_site="strict",
             https_only=settings.web_secure_cookies,
-        )
+        ),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -216,6 +218,37 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         return page(request, "error.html", {"message": exc.detail}, exc.status_code)
 
     return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error})
+
+
+class SecurityHeaders:
+    """No framing, no scripts, nothing loaded from elsewhere (the charts are inline images), no referrer."""
+
+    HEADERS = (
+        (
+            b"content-security-policy",
+            b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            b"script-src 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cache-control", b"no-store"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def csrf_token(request: Request) -> str:

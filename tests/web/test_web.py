@@ -46,6 +46,9 @@ def test_the_session_cookie_is_secure_http_only_and_strict(client: TestClient) -
     header = log_in(client, "anna")
     cookie = next(c for c in client.cookies.jar if c.name == "ivr_session")
     assert cookie.secure
+    page = client.get("/")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
     assert "httponly" in header.lower()
     assert "samesite=strict" in header.lower()
 
