@@ -6,6 +6,7 @@ from ivr.cli import (  # noqa: F401  (they register themselves)
     comments,  # comment processing; `ivr worker` below
     db,
     dialogs,
+    doctor,  # checks every dependency the settings name
     inbound,
     models,  # speech models: fetch, list
     nlu,

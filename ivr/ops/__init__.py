@@ -1,0 +1,1 @@
+"""Operations: `ivr doctor`, Prometheus metrics, structured logs with the call's context, and retention."""

@@ -1,0 +1,134 @@
+"""`ivr doctor` on a good set-up and on broken ones: each finding names the problem and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.ops.doctor import Finding, failed, run_doctor
+from ivr.settings import Settings
+from ivr.store.migrations import upgrade
+
+
+def by_name(findings: list[Finding]) -> dict[str, Finding]:
+    return {finding.name: finding for finding in findings}
+
+
+async def test_a_good_set_up_has_no_failure(good_settings: Settings) -> None:
+    findings = by_name(await run_doctor(good_settings))
+    assert {name: finding.status for name, finding in findings.items()} == {
+        "database": "ok",
+        "redis": "ok",
+        "ami": "ok",
+        "rasa": "ok",
+        "speech-model-answers": "ok",
+        "speech-model-comments": "ok",
+        "dialogs": "ok",
+        "prompts": "ok",
+        "recordings-dir": "ok",
+        "data-dir": "ok",
+    }
+    assert "write=originate and QueueStatus work" in findings["ami"].detail
+
+
+async def test_a_broken_set_up_says_what_is_wrong_and_how_to_fix_it(
+    good_settings: Settings, tmp_path: Path
+) -> None:
+    a_file = tmp_path / "not-a-directory"
+    a_file.write_text("")
+    broken = good_settings.model_copy(
+        update={
+            "database_url": "postgresql+psycopg://ivr:secret@127.0.0.1:1/ivr",
+            "redis_url": "redis://127.0.0.1:1/0",
+            "ami_secret": "wrong-secret",
+            "vosk_model": str(tmp_path / "no-such-model"),
+            "prompts_dir": tmp_path / "empty-prompts",
+            "recordings_dir": a_file / "recordings",  # cannot be created, whoever runs the test
+        }
+    )
+    findings = by_name(await run_doctor(broken))
+    assert failed(list(findings.values()))
+
+    database = findings["database"]
+    assert database.status == "fail"
+    assert "cannot reach postgresql+psycopg://ivr:***@127.0.0.1:1/ivr" in database.detail
+    assert "secret" not in database.detail
+    assert "IVR_DATABASE_URL" in database.fix
+
+    assert findings["redis"].status == "fail"
+    assert "cannot reach Redis at redis://127.0.0.1:1/0" in findings["redis"].detail
+    assert "redis-server" in findings["redis"].fix
+
+    assert findings["ami"].status == "fail"
+    assert "refused the login of 'ivr'" in findings["ami"].detail
+    assert "IVR_AMI_SECRET" in findings["ami"].fix
+
+    model = findings["speech-model-answers"]
+    assert model.status == "fail"
+    assert "no-such-model does not exist" in model.detail
+    assert "IVR_VOSK_MODEL" in model.fix
+    assert findings["speech-model-comments"].status == "ok"
+
+    prompts = findings["prompts"]
+    assert prompts.status == "fail"
+    assert "have no audio" in prompts.detail
+    assert "ivr prompts build" in prompts.fix
+
+    recordings = findings["recordings-dir"]
+    assert recordings.status == "fail"
+    assert "is not writable" in recordings.detail
+    assert "IVR_RECORDINGS_DIR" in recordings.fix
+
+
+async def test_an_ami_user_without_the_needed_classes(good_settings: Settings) -> None:
+    limited = good_settings.model_copy(update={"ami_user": "limited", "ami_secret": "limited-test"})
+    ami = by_name(await run_doctor(limited))["ami"]
+    assert ami.status == "fail"
+    assert "lacks write=originate" in ami.detail
+    assert "read = call,agent and write = originate" in ami.fix
+
+
+async def test_an_unreachable_asterisk(good_settings: Settings) -> None:
+    ami = by_name(await run_doctor(good_settings.model_copy(update={"ami_port": 1})))["ami"]
+    assert ami.status == "fail"
+    assert "cannot reach Asterisk's AMI at 127.0.0.1:1" in ami.detail
+
+
+async def test_a_database_behind_the_code_is_a_warning(good_settings: Settings, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0001")
+    database = by_name(await run_doctor(good_settings.model_copy(update={"database_url": url})))["database"]
+    assert database.status == "warn"
+    assert "at migration 0001" in database.detail
+    assert "ivr db upgrade" in database.fix
+
+
+async def test_broken_dialogs_and_an_unreachable_rasa(good_settings: Settings, tmp_path: Path) -> None:
+    dialogs = tmp_path / "dialogs"
+    (dialogs / "default").mkdir(parents=True)
+    (dialogs / "default" / "survey.yaml").write_text("id: survey\nquestions: [\n", encoding="utf-8")
+    broken = good_settings.model_copy(
+        update={"dialogs_dir": dialogs, "nlu_engine": "rasa", "rasa_url": "http://127.0.0.1:1"}
+    )
+    findings = by_name(await run_doctor(broken))
+    assert findings["dialogs"].status == "fail"
+    assert "survey.yaml" in findings["dialogs"].detail
+    assert "ivr dialogs check" in findings["dialogs"].fix
+    assert findings["rasa"].status == "fail"
+    assert "http://127.0.0.1:1" in findings["rasa"].detail
+    assert "ivr nlu serve" in findings["rasa"].fix
+
+
+def test_the_command_exits_1_on_a_failure_and_prints_the_fix(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {
+        "IVR_DATA_DIR": str(tmp_path),
+        "IVR_REDIS_URL": "redis://127.0.0.1:1/0",
+        "IVR_SPEECH_STRATEGY": "off",
+    }
+    result = runner.invoke(main, ["doctor"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "FAIL  redis" in result.output
+    assert "fix: check IVR_REDIS_URL" in result.output
