@@ -29,7 +29,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ivr.nlu.labels import AREAS, SENTIMENTS
 from ivr.nlu.masking import mask_personal_data
 from ivr.report.charts import render_charts
-from ivr.report.data import PeriodError, load_corrections, load_figures, local_period, tenants_in_store
+from ivr.report.data import (
+    PeriodError,
+    load_corrections,
+    load_figures,
+    local_period,
+    tenants_in_store,
+    with_corrections,
+)
 from ivr.report.figures import LOCAL_TIME, Period, comment_area_sentiments
 from ivr.report.render import period_text, template_context, template_environment
 from ivr.settings import Settings
@@ -41,7 +48,14 @@ from ivr.web.users import User, UserStore
 
 log = logging.getLogger("ivr.web")
 SESSION_MAX_AGE_S = 8 * 3600
-FILTER_NAMES = ("from", "to", "tenant")  # the query parameters a page keeps when it links or redirects
+MAX_COMMENTS = 200  # the newest of the matching comments on one page
+FILTER_NAMES = (
+    "from",
+    "to",
+    "tenant",
+    "sentiment",
+    "area",
+)  # the query parameters a page keeps when it links or redirects
 
 
 @dataclass(frozen=True)
@@ -50,9 +64,23 @@ class Filters:
     last_day: date | None
     tenant: str | None  # the user's own municipality, or an admin's choice (None: all)
     period: Period
+    sentiment: str | None = None  # comments: only those with this sentiment
+    area: str | None = None  # comments: only those about this area
+
+    def shows(self, comment: Comment) -> bool:
+        """Whether the comment (with its effective labels) passes the sentiment and area filters."""
+        if self.sentiment and comment.sentiment != self.sentiment:
+            return False
+        return not self.area or self.area in comment_area_sentiments(comment)
 
     def query(self) -> str:
-        parts = [("from", self.first_day), ("to", self.last_day), ("tenant", self.tenant)]
+        parts = [
+            ("from", self.first_day),
+            ("to", self.last_day),
+            ("tenant", self.tenant),
+            ("sentiment", self.sentiment),
+            ("area", self.area),
+        ]
         return urlencode([(name, str(value)) for name, value in parts if value])
 
 
@@ -105,7 +133,13 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             raise HTTPException(400, f"Ogiltig period: {error}. Ange datum som ÅÅÅÅ-MM-DD.") from None
         chosen = request.query_params.get("tenant") or None
         tenant = user.tenant if not user.is_admin else chosen
-        return Filters(first, last, tenant, period)
+        sentiment = request.query_params.get("sentiment") or None
+        area = request.query_params.get("area") or None
+        if sentiment not in (None, *SENTIMENTS) or area not in (None, *AREAS):
+            raise HTTPException(
+                400, f"Okänd klassning: välj bland {', '.join(SENTIMENTS)} och {', '.join(AREAS)}."
+            )
+        return Filters(first, last, tenant, period, sentiment, area)
 
     async def login_form(request: Request) -> Response:
         return page(request, "login.html", {"error": None})
@@ -140,6 +174,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         period = chosen.period
         records = await run_in_threadpool(repo.responses, chosen.tenant, period.since, period.until)
         corrections = await run_in_threadpool(load_corrections, db, chosen.tenant)
+        effective = {c.id: c for r in with_corrections(records, corrections) for c in r.comments}
         rows = [
             {
                 "record": record,
@@ -149,9 +184,12 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             }
             for record in reversed(records)
             for comment in record.comments
+            if chosen.shows(effective[comment.id])
         ]
         context = {
-            "rows": rows,
+            "rows": rows[:MAX_COMMENTS],
+            "matching": len(rows),
+            "max_comments": MAX_COMMENTS,
             "areas": AREAS,
             "sentiments": SENTIMENTS,
             "period_text": period_text(chosen.period),

@@ -68,6 +68,19 @@ def test_a_municipality_sees_only_its_own_report_and_comments(client: TestClient
     assert "[TELEFONNUMMER]" in comments.text
 
 
+def test_comments_filtered_by_sentiment_and_area(client: TestClient) -> None:
+    log_in(client, "admin")
+    negative_wait = client.get("/kommentarer?sentiment=negativ&area=vantetid").text
+    assert "trevlig men lång kö" in negative_wait
+    assert "det tog lite tid" not in negative_wait  # skeptisk about the wait
+    about_agent = client.get("/kommentarer?area=handlaggaren").text
+    assert "trevlig men lång kö" in about_agent
+    assert "[TELEFONNUMMER]" in about_agent
+    assert "bra upplevelse" not in about_agent
+    assert "2 kommentarer" in about_agent
+    assert client.get("/kommentarer?area=parkering").status_code == 400
+
+
 def test_an_admin_sees_every_municipality_and_filters_by_one(client: TestClient) -> None:
     log_in(client, "admin")
     everything = client.get("/").text.split('id="kommuner"')[1].split("</table>")[0]
