@@ -59,6 +59,18 @@ class Period:
 
 
 @dataclass(frozen=True)
+class SentimentShares:
+    counts: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, sentiment: str) -> float | None:
+        return self.counts.get(sentiment, 0) / self.total if self.total else None
+
+
+@dataclass(frozen=True)
 class GroupFigures:
     """Responses of one municipality, queue or agent."""
 
@@ -71,24 +83,19 @@ class GroupFigures:
     scale_answers: int
     fcr_yes: int
     fcr_answered: int
-    positive_share: float | None
-    classified_comments: int
+    comments: SentimentShares  # classified comments by sentiment
+
+    @property
+    def positive_share(self) -> float | None:
+        return self.comments.share("positiv")
+
+    @property
+    def classified_comments(self) -> int:
+        return self.comments.total
 
     @property
     def fcr_rate(self) -> float | None:
         return self.fcr_yes / self.fcr_answered if self.fcr_answered else None
-
-
-@dataclass(frozen=True)
-class SentimentShares:
-    counts: Mapping[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def share(self, sentiment: str) -> float | None:
-        return self.counts.get(sentiment, 0) / self.total if self.total else None
 
 
 @dataclass(frozen=True)
@@ -280,8 +287,7 @@ def _figures(tenant: str | None, name: str, records: Sequence[ResponseRecord]) -
         scale_answers=len(indexes),
         fcr_yes=sum(fcr),
         fcr_answered=len(fcr),
-        positive_share=SentimentShares(_sentiment_counts(c.sentiment for c in classified)).share("positiv"),
-        classified_comments=len(classified),
+        comments=SentimentShares(_sentiment_counts(c.sentiment for c in classified)),
     )
 
 

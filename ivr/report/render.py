@@ -124,6 +124,8 @@ def write_report(figures: ReportFigures, out_dir: Path) -> ReportFiles:
 GROUP_COLUMNS = (
     "kommun", "namn", "svar", "fullfoljda", "andel_fullfoljda", "nojdhetsindex", "skalsvar",
     "lost_forsta_samtalet_ja", "lost_forsta_samtalet_svar", "andel_positiva_kommentarer",
+    "andel_skeptiska_kommentarer",
+    "andel_negativa_kommentarer",
     "klassade_kommentarer",
 )  # fmt: skip
 
@@ -141,6 +143,8 @@ def _group_rows(groups: Iterable[GroupFigures]) -> list[list[object]]:
             g.fcr_yes,
             g.fcr_answered,
             _round(g.positive_share),
+            _round(g.comments.share("skeptisk")),
+            _round(g.comments.share("negativ")),
             g.classified_comments,
         ]
         for g in groups

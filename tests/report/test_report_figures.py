@@ -33,6 +33,9 @@ def test_municipalities_ranked_with_index_completion_and_first_contact_resolutio
     assert beta.completed == 1
     assert beta.index == pytest.approx(250 / 3)
     assert beta.fcr_rate == 1.0
+    assert dict(alfa.comments.counts) == {"positiv": 1, "skeptisk": 1, "negativ": 1}
+    assert alfa.classified_comments == 3  # the pending one is not counted
+    assert (beta.positive_share, beta.classified_comments) == (1.0, 1)
     assert figures.responses == 7
 
 

@@ -66,6 +66,7 @@ def test_cli_writes_html_csv_and_charts(database: Database, database_url: str, t
         ("2", "alfa", "4"),
     ]
     assert float(ranking[1]["nojdhetsindex"]) == round(425 / 7, 4)
+    assert float(ranking[1]["andel_negativa_kommentarer"]) == round(1 / 3, 4)
     with (out / "handlaggare.csv").open(encoding="utf-8") as fp:
         assert [row["namn"] for row in csv.DictReader(fp)] == ["a1", "a2", "b1"]
     assert "Kommunerna i rangordning" in (out / "rapport.html").read_text(encoding="utf-8")
