@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     comment_keep_result_s: float = Field(
         7 * 24 * 3600.0, ge=0, description="How long Redis keeps a finished comment job's result"
     )
-    worker_jobs: int = Field(2, ge=1, le=64, description="Comment jobs one `ivr worker` runs at once")
+    worker_jobs: int = Field(4, ge=1, le=64, description="Comment jobs one `ivr worker` runs at once")
     callback_context: str = Field(
         "callback-answered", description="Dialplan context a callback is answered into"
     )
@@ -137,6 +137,25 @@ class Settings(BaseSettings):
     )
     web_secure_cookies: bool = Field(
         True, description="Session cookie only over HTTPS; turn off only for a page on localhost without TLS"
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text, or one JSON object a line (with the call's uniqueid and tenant)",
+    )
+    metrics_host: str = Field("127.0.0.1", description="Where the processes' Prometheus endpoints listen")
+    serve_metrics_port: int = Field(
+        9101, ge=0, le=65535, description="`ivr serve`'s /metrics; 0 turns it off"
+    )
+    callbacks_metrics_port: int = Field(
+        9102, ge=0, le=65535, description="`ivr callbacks run`'s /metrics; 0 turns it off"
+    )
+    worker_metrics_port: int = Field(
+        9103, ge=0, le=65535, description="`ivr worker`'s /metrics; 0 turns it off"
+    )
+    web_metrics_port: int = Field(9104, ge=0, le=65535, description="`ivr web`'s /metrics; 0 turns it off")
+    retention_days: int = Field(
+        90, ge=1, description="Recordings and transcripts older than this are deleted (`ivr retention run`)"
     )
 
     @field_validator("agi_allow", mode="before")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from ivr.agi.channel import Channel
@@ -17,6 +18,11 @@ log = logging.getLogger("ivr.agi.server")
 
 AGIApp = Callable[[Channel], Awaitable[None]]
 Network = IPv4Network | IPv6Network
+CallObserver = Callable[[AGIRequest, str], None]
+"""Told of each call that ends, with its outcome: finished, hangup, dropped, failed, crashed or cancelled."""
+
+current_request: ContextVar[AGIRequest | None] = ContextVar("current_agi_request", default=None)
+"""The request of the call this task serves (each call runs in its own task), e.g. for log lines."""
 
 
 class FastAGIServer:
@@ -33,6 +39,7 @@ class FastAGIServer:
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         max_env_lines: int = DEFAULT_MAX_ENV_LINES,
         on_turn: TurnObserver | None = None,
+        on_call_end: CallObserver | None = None,
     ) -> None:
         self._routes = dict(routes)
         self._allow = tuple(allow)
@@ -42,6 +49,7 @@ class FastAGIServer:
         self._max_line_bytes = max_line_bytes
         self._max_env_lines = max_env_lines
         self._on_turn = on_turn
+        self._on_call_end = on_call_end
         self._server: asyncio.Server | None = None
         self._calls: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -140,6 +148,8 @@ class FastAGIServer:
             on_turn=self._on_turn,
         )
         call = request.uniqueid
+        current_request.set(request)
+        outcome = "cancelled"  # unless it ends otherwise: the server closed before the call did
         log.info(
             "call %s: %s started (%s)",
             call,
@@ -148,17 +158,24 @@ class FastAGIServer:
         )
         try:
             await app(channel)
+            outcome = "finished"
             log.info("call %s: %s finished", call, request.script)
         except AGIHangup as exc:
+            outcome = "hangup"
             log.info("call %s: %s ended by hang-up (%s)", call, request.script, exc)
         except (AGIProtocolError, AGITimeout) as exc:
+            outcome = "dropped"
             log.warning("call %s: %s dropped: %s", call, request.script, exc)
         except AGIError as exc:
+            outcome = "failed"
             log.error("call %s: %s failed: %s", call, request.script, exc)
         except Exception:
+            outcome = "crashed"
             log.exception("call %s: %s crashed", call, request.script)
         finally:
             await channel.close()
+            if self._on_call_end is not None:
+                self._on_call_end(request, outcome)
 
     def _allowed(self, peer: str) -> bool:
         try:

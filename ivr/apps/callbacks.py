@@ -234,12 +234,26 @@ async def run_callbacks(settings: Settings, *, learn: bool = False) -> None:
         loop.add_signal_handler(signum, stop.set)
     service = CallbackService(settings, learn=learn)
     await service.start()
+    sampler = asyncio.create_task(_sample_metrics(service, stop))
     try:
         log.info("callback dialers ready for %s", ", ".join(plan.queue for plan in service.plans))
         await service.run(stop)
         log.info("callback dialers stopped")
     finally:
+        sampler.cancel()
+        await asyncio.gather(sampler, return_exceptions=True)
         await service.close()
+
+
+async def _sample_metrics(service: CallbackService, stop: asyncio.Event) -> None:
+    """The /metrics endpoint (IVR_CALLBACKS_METRICS_PORT) with the callback queues' depth and oldest age."""
+    from ivr.ops import metrics
+
+    assert service.redis is not None
+    settings = service.settings
+    metrics.start_metrics_server(settings.metrics_host, settings.callbacks_metrics_port)
+    callbacks = RedisCallbackQueue(service.redis, callback_queue_prefix(settings))
+    await metrics.sample_callback_queues_until(callbacks, [plan.queue for plan in service.plans], stop)
 
 
 async def connect_redis(url: str) -> Redis:

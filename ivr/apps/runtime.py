@@ -20,6 +20,7 @@ from ivr.apps.shared_dir import SharedDir
 from ivr.apps.speech_input import AsteriskSpeechAnswers, RecordedAnswers
 from ivr.apps.survey import SpokenAnswers, SurveyApp, SurveyRooms
 from ivr.comments.notify import CommentNotifier
+from ivr.ops import metrics
 from ivr.queueing.callbacks import RedisCallbackQueue
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
@@ -77,6 +78,7 @@ class BotRuntime:
             recordings=recordings,
             speech=spoken_answers(settings, recordings, recognizer),
             comment_stored=self.comments.comment_recorded if self.comments else None,
+            survey_ended=metrics.survey_ended,
         )
         routes: dict[str, AGIApp] = {"survey": SurveyApp(rooms)}
         if queues is not None:
@@ -90,7 +92,8 @@ class BotRuntime:
             allow=settings.allowed_networks,
             env_timeout_s=settings.agi_env_timeout_s,
             idle_timeout_s=settings.agi_idle_timeout_s,
-            on_turn=on_turn,
+            on_turn=metrics.turn_observer(on_turn),
+            on_call_end=metrics.call_ended,
         )
         self._stop_watching = asyncio.Event()
         self._watcher: asyncio.Task[None] | None = None

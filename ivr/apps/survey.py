@@ -53,6 +53,7 @@ class SurveyRooms:
     recordings: SharedDir
     speech: SpokenAnswers | None = None  # None: keys only
     comment_stored: Callable[[uuid.UUID], None] | None = None  # hands a recorded comment on; must not block
+    survey_ended: Callable[[str, str], None] | None = None  # (tenant, status), for metrics; must not block
 
 
 class SurveyApp:
@@ -98,6 +99,8 @@ class SurveyApp:
         finally:
             store.response_ended(response_id=response_id, status=status)
             store.call_ended(call_id=call_id, outcome=outcome)
+            if self._rooms.survey_ended is not None:
+                self._rooms.survey_ended(tenant, status)
             if not await store.flush(timeout_s=FLUSH_TIMEOUT_S):
                 log.warning(
                     "call %s: answers not in the database yet (retrying; nothing is dropped)",

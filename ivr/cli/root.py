@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import sys
 from pathlib import Path
 
 import click
@@ -17,11 +15,11 @@ from ivr.settings import Settings
 @click.pass_context
 def main(ctx: click.Context, log_level: str) -> None:
     """Voice IVR bot for Swedish municipal contact centres (FastAGI)."""
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
-    ctx.obj = Settings()
+    from ivr.ops.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(log_level, settings.log_format)  # IVR_LOG_FORMAT=json: one JSON object a line
+    ctx.obj = settings
 
 
 @main.command()
@@ -34,12 +32,15 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     from ivr.apps.callbacks import CallbacksError
     from ivr.apps.queues import open_queue_rooms
     from ivr.apps.runtime import BotRuntime
+    from ivr.ops import metrics
 
     async def run() -> None:
         queues = await open_queue_rooms(settings)  # None without AMI settings: survey only
         try:
             runtime = BotRuntime(settings, queues=queues.rooms if queues else None)
             await runtime.start(host or settings.agi_host, settings.agi_port if port is None else port)
+            metrics.calls_in_progress_from(lambda: runtime.server.active_calls)
+            metrics.start_metrics_server(settings.metrics_host, settings.serve_metrics_port)
             await runtime.serve_until_signalled()
         finally:
             if queues is not None:
