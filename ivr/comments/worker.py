@@ -28,6 +28,9 @@ from ivr.store.database import Database
 
 log = logging.getLogger(__name__)
 
+# arq looks for due jobs this often (its default, 0.5 s, caps a worker at max_jobs / 0.5 s jobs a second).
+POLL_DELAY_S = 0.05
+
 
 def retry_delay(settings: Settings, job_try: int) -> float:
     """Seconds before try `job_try + 1`: doubling from `comment_retry_initial_s`, capped."""
@@ -104,6 +107,7 @@ def comment_worker(
         handle_signals=handle_signals,
         job_completion_wait=int(settings.comment_job_timeout_s) + 1,  # SIGTERM: finish what is running
         max_jobs=settings.worker_jobs,
+        poll_delay=POLL_DELAY_S,
         job_timeout=settings.comment_job_timeout_s,
         keep_result=settings.comment_keep_result_s,
         max_tries=settings.comment_max_tries,
