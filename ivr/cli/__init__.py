@@ -13,6 +13,7 @@ from ivr.cli import (  # noqa: F401  (they register themselves)
     prompts,
     report,
     results,
+    retention,  # ivr retention run
     web,
     worker,
 )
