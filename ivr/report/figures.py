@@ -307,8 +307,9 @@ def _area_figures(classified: Sequence[Comment]) -> tuple[AreaFigures, ...]:
     for comment in classified:
         for area, sentiment in comment_area_sentiments(comment).items():
             sentiments[area].append(sentiment)
-            if comment.transcript and len(examples[area]) < EXAMPLES_PER_AREA:
-                examples[area].append(mask_personal_data(comment.transcript.strip()))
+            text = mask_personal_data(comment.transcript.strip()) if comment.transcript else ""
+            if text and text not in examples[area] and len(examples[area]) < EXAMPLES_PER_AREA:
+                examples[area].append(text)
     return tuple(
         AreaFigures(area, SentimentShares(_sentiment_counts(sentiments[area])), tuple(examples[area]))
         for area in AREAS

@@ -13,6 +13,7 @@ from ivr.store.database import Database
 from ivr.store.results import ResultsRepository
 from ivr.web.corrections import store_correction
 
+from .conftest import Said, add_response, utc
 from .scenario import fill_alert_history, fill_march
 
 MARCH = local_period(date(2026, 3, 1), date(2026, 3, 31))
@@ -84,7 +85,20 @@ def test_comment_shares_overall_per_area_about_the_agent_and_masked_examples(dat
     assert dict(areas["handlaggaren"].shares.counts) == {"positiv": 2, "skeptisk": 0, "negativ": 0}
     assert dict(areas["vantetid"].shares.counts) == {"positiv": 0, "skeptisk": 1, "negativ": 1}
     assert areas["digitala_tjanster"].shares.total == 0
-    assert areas["handlaggaren"].examples[0] == "Hon var trevlig, ring mig på [TELEFONNUMMER]"
+    assert areas["handlaggaren"].examples == (
+        "Hon var trevlig, ring mig på [TELEFONNUMMER]",
+        "trevlig men lång kö",
+    )
+    assert areas["vantetid"].examples == ("det tog lite tid", "trevlig men lång kö")
+
+
+def test_example_comments_are_distinct_and_at_most_three_per_area(database: Database) -> None:
+    for hour, text in enumerate(["samma sak", "samma sak", "ett", "två", "tre"]):
+        add_response(database, tenant="alfa", agent="a1", started_at=utc("2026-03-03", 8 + hour),
+                     comment=Said("negativ", ["vantetid"], transcript=text))  # fmt: skip
+    areas = {area.area: area for area in load_figures(database, MARCH).areas}
+    assert areas["vantetid"].examples == ("samma sak", "ett", "två")
+    assert areas["vantetid"].shares.total == 5
 
 
 def test_callbacks_weeks_and_the_period_filter(database: Database) -> None:
