@@ -6,7 +6,9 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -48,6 +50,8 @@ from ivr.web.users import User, UserStore
 
 log = logging.getLogger("ivr.web")
 SESSION_MAX_AGE_S = 8 * 3600
+MAX_FAILURES = 5
+LOCKOUT_S = 300
 MAX_COMMENTS = 200  # the newest of the matching comments on one page
 FILTER_NAMES = (
     "from",
@@ -88,6 +92,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     """The page over the settings' database (or `database`); users from the settings' users file."""
     db = database or Database(settings.effective_database_url)
     users = UserStore(settings.effective_web_users_file)
+    throttle = LoginThrottle()
     templates = template_environment(PackageLoader("ivr.web", "templates"))
     templates.globals.update(mask=mask_personal_data, local_time=_local_time)
     recordings_dir = settings.effective_recordings_dir.resolve()
@@ -146,9 +151,15 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
 
     async def login(request: Request) -> Response:
         form = await check_csrf(request)
-        user = users.authenticate(str(form.get("username", "")), str(form.get("password", "")))
+        name = str(form.get("username", ""))
+        if throttle.locked(name):
+            message = f"För många misslyckade försök. Vänta {LOCKOUT_S // 60} minuter och försök igen."
+            return page(request, "login.html", {"error": message}, 429)
+        user = await run_in_threadpool(users.authenticate, name, str(form.get("password", "")))
         if user is None:
+            throttle.failed(name)
             return page(request, "login.html", {"error": "Fel användarnamn eller lösenord."}, 401)
+        throttle.succeeded(name)
         request.session.clear()  # a new session at login: no fixation
         request.session.update({"user": user.name, "csrf": secrets.token_urlsafe(32)})
         return RedirectResponse("/", status_code=303)
@@ -256,6 +267,29 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         return page(request, "error.html", {"message": exc.detail}, exc.status_code)
 
     return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error})
+
+
+class LoginThrottle:
+    """Locks a user name for LOCKOUT_S after MAX_FAILURES failed logins in a row (per page process)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def locked(self, name: str) -> bool:
+        count, last = self._failures.get(name, (0, 0.0))
+        if count >= MAX_FAILURES and self._clock() - last < LOCKOUT_S:
+            return True
+        if count >= MAX_FAILURES:
+            del self._failures[name]
+        return False
+
+    def failed(self, name: str) -> None:
+        count, _ = self._failures.get(name, (0, 0.0))
+        self._failures[name] = (count + 1, self._clock())
+
+    def succeeded(self, name: str) -> None:
+        self._failures.pop(name, None)
 
 
 class SecurityHeaders:

@@ -12,6 +12,7 @@ from ivr.nlu.data import load_file
 from ivr.settings import Settings
 from ivr.store.database import Database
 from ivr.store.tables import Comment, LabelCorrection, SurveyResponse
+from ivr.web.app import LOCKOUT_S, MAX_FAILURES, LoginThrottle
 
 from .conftest import PASSWORD, csrf, log_in
 
@@ -40,6 +41,31 @@ def test_every_page_needs_a_login(client: TestClient, filled: Database) -> None:
     assert "Fel användarnamn eller lösenord" in wrong.text
     forged = client.post("/login", data={"username": "anna", "password": PASSWORD, "csrf_token": "x"})
     assert forged.status_code == 403
+
+
+def test_repeated_failed_logins_lock_the_name_for_a_while(client: TestClient) -> None:
+    for _ in range(5):
+        failed = client.post(
+            "/login", data={"username": "anna", "password": "fel", "csrf_token": csrf(client)}
+        )
+        assert failed.status_code == 401
+    right = {"username": "anna", "password": PASSWORD, "csrf_token": csrf(client)}
+    locked = client.post("/login", data=right, follow_redirects=False)
+    assert locked.status_code == 429
+    assert "För många misslyckade försök" in locked.text
+    log_in(client, "bert")  # another name is not locked
+
+
+def test_the_lock_ends_after_its_time() -> None:
+    now = [1000.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for _ in range(MAX_FAILURES):
+        throttle.failed("anna")
+    assert throttle.locked("anna")
+    now[0] += LOCKOUT_S + 1
+    assert not throttle.locked("anna")
+    throttle.failed("anna")
+    assert not throttle.locked("anna")  # counting starts again
 
 
 def test_the_session_cookie_is_secure_http_only_and_strict(client: TestClient) -> None:
