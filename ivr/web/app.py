@@ -50,16 +50,11 @@ from ivr.web.users import User, UserStore
 
 log = logging.getLogger("ivr.web")
 SESSION_MAX_AGE_S = 8 * 3600
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # failed logins in a row before the name is locked for LOCKOUT_S
 LOCKOUT_S = 300
 MAX_COMMENTS = 200  # the newest of the matching comments on one page
-FILTER_NAMES = (
-    "from",
-    "to",
-    "tenant",
-    "sentiment",
-    "area",
-)  # the query parameters a page keeps when it links or redirects
+# The query parameters a page keeps when it links or redirects.
+FILTER_NAMES = ("from", "to", "tenant", "sentiment", "area")
 
 
 @dataclass(frozen=True)
