@@ -4,7 +4,8 @@ What goes: the comment recordings (the files the comments name, wherever they ar
 recordings directory older than the limit (answer takes left behind by a crash, files no row names), the
 comments' transcripts (set to NULL) and the words heard for spoken answers (emptied). What stays: the
 answers' values and scores, the comments' labels (sentiment, areas) and operators' corrections of them:
-they are not personal and the report needs them.
+they are not personal and the report needs them. A comment still waiting for its transcript when its
+recording goes is marked failed (processing_error says why), so the worker stops looking for it.
 
 `ivr retention run` runs it once; `retention_loop` runs it daily in a long-lived process (the worker).
 """
@@ -30,6 +31,7 @@ from ivr.store.tables import Comment, SurveyAnswer
 log = logging.getLogger("ivr.ops.retention")
 
 DAY_S = 24 * 3600.0
+PENDING_EXPIRED = "the recording was deleted by retention (IVR_RETENTION_DAYS) before it was transcribed"
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,12 @@ def _clear_texts(database: Database, cutoff: datetime) -> tuple[int, int]:
             .where(col(Comment.recorded_at) < cutoff, col(Comment.transcript).is_not(None))
             .values(transcript=None)
         ).rowcount
+        # A comment still waiting for its transcript loses its recording now: it can never be processed.
+        connection.execute(
+            update(Comment)
+            .where(col(Comment.recorded_at) < cutoff, col(Comment.processing_status) == "pending")
+            .values(processing_status="failed", processing_error=PENDING_EXPIRED)
+        )
         utterances = connection.execute(
             update(SurveyAnswer)
             .where(

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+import redis
 from click.testing import CliRunner
 
 from ivr.cli import main
@@ -132,3 +139,47 @@ def test_the_command_exits_1_on_a_failure_and_prints_the_fix(tmp_path: Path) -> 
     assert result.exit_code == 1, result.output
     assert "FAIL  redis" in result.output
     assert "fix: check IVR_REDIS_URL" in result.output
+
+
+@pytest.fixture
+def evicting_redis(tmp_path: Path) -> Iterator[str]:
+    """A redis-server of the test's own, with a memory limit and an eviction policy (set per test)."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed (scripts/setup.sh --services installs it)", pytrace=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path), "--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+async def test_a_redis_that_evicts_keys(good_settings: Settings, evicting_redis: str) -> None:
+    settings = good_settings.model_copy(update={"redis_url": evicting_redis})
+    finding = by_name(await run_doctor(settings))["redis"]
+    assert finding.status == "fail"
+    assert "evicts keys when full (maxmemory-policy allkeys-lru)" in finding.detail
+    assert "noeviction" in finding.fix
+
+    client = redis.Redis.from_url(evicting_redis)
+    client.config_set("maxmemory-policy", "volatile-lru")
+    assert by_name(await run_doctor(settings))["redis"].status == "warn"
+    client.config_set("maxmemory-policy", "noeviction")
+    client.close()
+    assert by_name(await run_doctor(settings))["redis"].status == "ok"

@@ -56,7 +56,9 @@ def recording(root: Path, name: str, age_days: float) -> Path:
     return path
 
 
-def add_call(database: Database, path: Path, age_days: float, transcript: str) -> uuid.UUID:
+def add_call(
+    database: Database, path: Path, age_days: float, transcript: str | None, status: str = "done"
+) -> uuid.UUID:
     """One call with a spoken answer, a keyed answer and a classified comment, `age_days` old."""
     at = NOW - timedelta(days=age_days)
     call = Call(
@@ -92,10 +94,10 @@ def add_call(database: Database, path: Path, age_days: float, transcript: str) -
         ended_by="dtmf",
         recorded_at=at,
         transcript=transcript,
-        sentiment="negativ",
-        areas=["vantetid"],
-        by_area={"vantetid": "negativ"},
-        processing_status="done",
+        sentiment="negativ" if status == "done" else None,
+        areas=["vantetid"] if status == "done" else None,
+        by_area={"vantetid": "negativ"} if status == "done" else None,
+        processing_status=status,
     )
     comment_id = comment.id
     with database.session() as session:
@@ -130,11 +132,13 @@ def test_old_recordings_and_transcripts_go_labels_and_answers_stay(settings: Set
         database, old, age_days=127, transcript="Jag fick vänta länge, ring mig på 070-123 45 67"
     )
     new_id = add_call(database, new, age_days=6, transcript="Trevlig handläggare")
+    never_heard = recording(root, "default/2026-08-02/1754100000.4-kommentar.wav", age_days=126)
+    pending_id = add_call(database, never_heard, age_days=126, transcript=None, status="pending")
 
     report = run_retention(settings, now=NOW)
 
-    assert (report.recordings_deleted, report.transcripts_cleared, report.utterances_cleared) == (2, 1, 1)
-    assert report.bytes_freed == 2 * 1024
+    assert (report.recordings_deleted, report.transcripts_cleared, report.utterances_cleared) == (3, 1, 2)
+    assert report.bytes_freed == 3 * 1024
     assert not old.exists()
     assert not old_take.exists()
     assert not old.parent.exists()  # the emptied date folder
@@ -147,8 +151,13 @@ def test_old_recordings_and_transcripts_go_labels_and_answers_stay(settings: Set
     assert comments[old_id].transcript is None
     assert (comments[old_id].sentiment, comments[old_id].by_area) == ("negativ", {"vantetid": "negativ"})
     assert comments[new_id].transcript == "Trevlig handläggare"
+    assert comments[new_id].processing_status == "done"
+    assert comments[pending_id].processing_status == "failed"
+    assert "deleted by retention" in (comments[pending_id].processing_error or "")
     by_age = sorted(answers, key=lambda answer: (answer.answered_at, answer.question_id))
     assert [(answer.mode, answer.utterance, answer.value) for answer in by_age] == [
+        ("speech", "", "4"),
+        ("dtmf", "5", "5"),
         ("speech", "", "4"),
         ("dtmf", "5", "5"),
         ("speech", "fyra tror jag", "4"),
