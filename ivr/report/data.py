@@ -34,13 +34,12 @@ def load_figures(
     database: Database, period: Period, tenant: str | None = None, pseudonym_key: str | None = None
 ) -> ReportFigures:
     """The figures of `period` for one municipality (or all when `tenant` is None)."""
-    repo = ResultsRepository(database)
-    corrections = load_corrections(database, tenant)
-    records = with_corrections(
-        repo.responses(tenant=tenant, since=period.since, until=period.until), corrections
-    )
-    history_start, _, end = alert_windows(period)
-    history = with_corrections(repo.responses(tenant=tenant, since=history_start, until=end), corrections)
+    history_start, _, _ = alert_windows(period)
+    # One read covers the period and the alerts' weeks (they end where the period ends).
+    since = None if period.since is None else min(period.since, history_start)
+    loaded = ResultsRepository(database).responses(tenant=tenant, since=since, until=period.until)
+    history = with_corrections(loaded, load_corrections(database, tenant))
+    records = [record for record in history if period.contains(record.response.started_at)]
     return compute_figures(
         records,
         load_callbacks(database, period, tenant),

@@ -304,11 +304,19 @@ def _sentiment_counts(sentiments: Iterable[str | None]) -> dict[str, int]:
 def _area_figures(classified: Sequence[Comment]) -> tuple[AreaFigures, ...]:
     sentiments: dict[str, list[str]] = defaultdict(list)
     examples: dict[str, list[str]] = defaultdict(list)
+    tried: Counter[str] = (
+        Counter()
+    )  # masking is the costly part: only as many as may be shown, and a few more
     for comment in classified:
         for area, sentiment in comment_area_sentiments(comment).items():
             sentiments[area].append(sentiment)
-            text = mask_personal_data(comment.transcript.strip()) if comment.transcript else ""
-            if text and text not in examples[area] and len(examples[area]) < EXAMPLES_PER_AREA:
+            if not comment.transcript or len(examples[area]) >= EXAMPLES_PER_AREA:
+                continue
+            tried[area] += 1
+            if tried[area] > EXAMPLES_PER_AREA * 10:
+                continue
+            text = mask_personal_data(comment.transcript.strip())
+            if text and text not in examples[area]:
                 examples[area].append(text)
     return tuple(
         AreaFigures(area, SentimentShares(_sentiment_counts(sentiments[area])), tuple(examples[area]))
