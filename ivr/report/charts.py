@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 from ivr.report.figures import ReportFigures
 from ivr.report.labels import AREA_NAMES, SENTIMENT_COLOURS, SENTIMENT_NAMES
 
+MAX_TREND_LINES = 8  # more municipalities than this: only the overall line
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -70,13 +72,23 @@ def _sentiments(figures: ReportFigures) -> Chart | None:
 
 
 def _weekly(figures: ReportFigures) -> Chart | None:
-    weeks = [week for week in figures.weeks if week.index is not None]
-    if not weeks:
+    lines = {"Alla": figures.weeks} if len(figures.tenant_weeks) != 1 else {}
+    if len(figures.tenant_weeks) <= MAX_TREND_LINES:
+        lines.update(figures.tenant_weeks)
+    rated = {name: [w for w in weeks if w.index is not None] for name, weeks in lines.items()}
+    if not any(rated.values()):
         return None
-    figure = Figure(figsize=(7, 3))
+    figure = Figure(figsize=(7, 3.2))
     axes = figure.subplots()
-    axes.plot([w.week for w in weeks], [w.index or 0.0 for w in weeks], marker="o", color="#2b6cb0")
+    # Weeks in order on one axis, whichever line has them.
+    order = sorted({w.week for weeks in rated.values() for w in weeks})
+    for name, weeks in rated.items():
+        style = {"color": "#1a202c", "linewidth": 2.5, "zorder": 3} if name == "Alla" else {"alpha": 0.8}
+        axes.plot([order.index(w.week) for w in weeks], [w.index or 0.0 for w in weeks], marker="o",
+                  label=name, **style)  # fmt: skip
+    axes.set_xticks(range(len(order)), order)
     axes.set_ylim(0, 100)
+    axes.legend(loc="lower left", fontsize="small", ncols=min(4, len(rated)))
     axes.set_ylabel("Nöjdhetsindex")
     axes.tick_params(axis="x", labelrotation=45)
     return Chart("veckor", "Nöjdhetsindex per vecka", _png(figure))

@@ -156,6 +156,7 @@ class ReportFigures:
     areas: tuple[AreaFigures, ...]
     callbacks: tuple[CallbackFigures, ...]
     weeks: tuple[WeekFigures, ...]
+    tenant_weeks: Mapping[str, tuple[WeekFigures, ...]]  # the same per municipality
     alerts: tuple[Alert, ...]
     agents_pseudonymised: bool
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -243,6 +244,7 @@ def compute_figures(
         areas=_area_figures(classified),
         callbacks=_callback_figures(callbacks),
         weeks=_weeks(records),
+        tenant_weeks={t: _weeks(rows) for t, rows in sorted(by_tenant.items())},
         alerts=_alerts(history if history is not None else records, period, name_agent),
         agents_pseudonymised=pseudonym_key is not None,
     )

@@ -113,6 +113,11 @@ def test_callbacks_weeks_and_the_period_filter(database: Database) -> None:
         ("2026-W10", 3, 87.5),
         ("2026-W11", 3, 37.5),
     ]
+    assert [(w.week, w.index) for w in figures.tenant_weeks["beta"]] == [
+        ("2026-W09", None),
+        ("2026-W10", 87.5),
+        ("2026-W11", 75.0),
+    ]
     whole = load_figures(database, local_period(None, None))
     assert whole.responses == 9
     one_week = load_figures(database, local_period(date(2026, 3, 9), date(2026, 3, 15)))
