@@ -125,9 +125,14 @@ def make_recordings(args: argparse.Namespace, scratch: Path, texts: list[str]) -
     chosen = [rng.choice(texts) for _ in range(args.comments)]
     if args.speech == "known":
         return {scratch / f"c{index}.wav": text for index, text in enumerate(chosen)}
-    from tests.speech.recognition.speech_samples import spoken, wav_file
+    from ivr.speech.audio import save_for_asterisk
+    from ivr.speech.tts import engine_for
 
-    return {wav_file(scratch, f"c{index}", spoken(text)): text for index, text in enumerate(chosen)}
+    espeak = engine_for("espeak-ng")
+    return {
+        save_for_asterisk(espeak.render(text), scratch / f"c{index}"): text
+        for index, text in enumerate(chosen)
+    }
 
 
 async def store(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 
 from ivr.cli.root import main
@@ -24,10 +26,14 @@ def worker(settings: Settings, burst: bool, jobs: int | None) -> None:
 
     if jobs is not None:
         settings = settings.model_copy(update={"worker_jobs": jobs})
+    running = comment_worker(settings, burst=burst)
     try:
-        comment_worker(settings, burst=burst).run()
+        running.run()
     except (RedisError, OSError) as error:
         raise click.ClickException(
             f"cannot reach Redis at {settings.redis_url} ({error}); start it (scripts/setup.sh --services) "
             "or point IVR_REDIS_URL at one"
         ) from None
+    finally:
+        running.loop.close()  # its signal handlers go with it, here in the main thread
+        asyncio.set_event_loop(None)

@@ -17,12 +17,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+from click.testing import CliRunner
 from sqlmodel import Session
 
 from ivr.comments.pipeline import Transcriber
 from ivr.dialog.io import Recording
 from ivr.nlu.embedded import EmbeddedClassifier
+from ivr.speech.audio import save_for_asterisk
 from ivr.speech.recognition.base import Transcript
+from ivr.speech.tts import engine_for
 from ivr.store.database import Database
 from ivr.store.tables import Comment
 from ivr.store.writer import SurveyStore
@@ -43,6 +46,19 @@ def write_wav(path: Path, seconds: float = 1.0) -> Path:
         out.setframerate(8000)
         out.writeframes(b"\0\0" * int(8000 * seconds))
     return path
+
+
+def spoken_wav(path: Path, text: str) -> Path:
+    """espeak-ng saying `text`, written as Asterisk records it (8 kHz WAV) at `path` (which ends in .wav)."""
+    return save_for_asterisk(engine_for("espeak-ng").render(text), path.with_suffix(""))
+
+
+def cli_runner() -> CliRunner:
+    """A runner that keeps standard error apart (click 8.2 always does; 8.1 needs to be asked)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg,unused-ignore]
+    except TypeError:
+        return CliRunner()
 
 
 async def store_comment(

@@ -14,11 +14,8 @@ from ivr.comments.queue import CommentQueue
 from ivr.settings import Settings
 from ivr.store.comments import mark_failed
 from ivr.store.database import Database
-from tests.nlu.support import cli_runner
-from tests.speech.recognition.conftest import whisper_base_dir  # noqa: F401  (Whisper base, packaged)
-from tests.speech.recognition.speech_samples import spoken, wav_file
 
-from .support import comment_row, free_port, store_comment, write_wav
+from .support import cli_runner, comment_row, free_port, spoken_wav, store_comment, write_wav
 
 
 @pytest.fixture
@@ -78,10 +75,10 @@ def test_a_failed_comment_is_listed_and_process_failed_redoes_it_with_whisper(
     env: Settings,
     database: Database,
     tmp_path: Path,
-    whisper_base_dir: Path,  # noqa: F811
+    whisper_base_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    recording = wav_file(tmp_path, "comment", spoken("hon var trevlig men jag fick vänta alldeles för länge"))
+    recording = spoken_wav(tmp_path / "comment.wav", "hon var trevlig men jag fick vänta alldeles för länge")
     comment_id = stored(env, tmp_path, recording)
     mark_failed(database, comment_id, "transcription failed: the recogniser crashed")
 

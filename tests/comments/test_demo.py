@@ -15,7 +15,6 @@ from ivr.settings import Settings
 from ivr.speech.recognition.base import clean_words
 from ivr.store.database import Database
 from ivr.store.tables import Comment
-from tests.speech.recognition.conftest import whisper_base_dir  # noqa: F401  (Whisper base, packaged)
 
 CALLS = 4
 
@@ -63,7 +62,7 @@ async def test_with_a_comment_model_the_demo_transcribes_with_the_recognition_se
     settings: Settings,
     tmp_path: Path,
     redis: ArqRedis,
-    whisper_base_dir: Path,  # noqa: F811
+    whisper_base_dir: Path,
 ) -> None:
     data_dir = tmp_path / "demo"
     with_model = demo_settings(settings).model_copy(

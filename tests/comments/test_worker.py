@@ -28,7 +28,6 @@ from ivr.sim.caller import Caller, Press, Speak
 from ivr.sim.sounds import SoundLibrary
 from ivr.store.comments import select_comments
 from ivr.store.database import Database
-from tests.apps.conftest import prompts_dir  # noqa: F401  (rendered once per session)
 
 from .support import (
     MIXED,
@@ -86,7 +85,7 @@ async def test_a_survey_calls_comment_is_queued_then_transcribed_masked_and_clas
     settings: Settings,
     database: Database,
     redis: ArqRedis,
-    prompts_dir: Path,  # noqa: F811
+    prompts_dir: Path,
 ) -> None:
     bot = await survey_call(settings, prompts_dir)
     comment_id = only_comment(database)
@@ -182,7 +181,7 @@ async def test_with_redis_down_the_call_completes_and_the_sweep_enqueues_the_com
     settings: Settings,
     database: Database,
     redis: ArqRedis,
-    prompts_dir: Path,  # noqa: F811
+    prompts_dir: Path,
 ) -> None:
     down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     started = time.monotonic()
