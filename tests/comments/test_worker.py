@@ -224,3 +224,29 @@ async def test_a_comment_waiting_for_a_speech_model_is_swept_again(
     assert report.enqueued == 1
     await run_burst(settings, FixedWords())
     assert comment_row(database, comment_id).processing_status == "done"
+
+
+async def test_a_job_arq_gave_up_on_without_running_it_is_marked_failed_by_the_sweep(
+    settings: Settings, database: Database, redis: ArqRedis, tmp_path: Path
+) -> None:
+    """A worker that died on the job's last try: the next worker finds the tries used up and arq fails the
+    job without running it, so nothing marked the comment; the sweep does, with arq's error."""
+    comment_id = await store_comment(
+        settings.effective_database_url, tmp_path / "spool", write_wav(tmp_path / "c.wav")
+    )
+    queue = CommentQueue(redis, settings.redis_prefix)
+    assert await queue.enqueue(comment_id)
+    used_up = retry_key_prefix + job_id(settings.redis_prefix, comment_id)
+    await redis.set(used_up, settings.comment_max_tries)  # as the dead workers' tries left it
+    words = FixedWords()
+    await run_burst(settings, words)
+
+    assert words.heard == []
+    assert comment_row(database, comment_id).processing_status == "pending"
+    report = await queue.sweep(database, timedelta(0))
+
+    assert (report.failed, report.enqueued) == (1, 0)
+    row = comment_row(database, comment_id)
+    assert row.processing_status == "failed"
+    assert row.processing_error is not None
+    assert f"max {settings.comment_max_tries} retries exceeded" in row.processing_error
