@@ -41,8 +41,8 @@ Decision = Literal[
     "already_scheduled",
     "no_opening",
 ]
-Outcome = Literal["surveyed", "declined", "no_answer", "busy", "failed"]
-ANSWERED: frozenset[Outcome] = frozenset({"surveyed", "declined"})
+Outcome = Literal["answered", "surveyed", "declined", "no_answer", "busy", "failed"]
+ANSWERED: frozenset[Outcome] = frozenset({"answered", "surveyed", "declined"})  # the citizen was reached
 
 _SCHEDULE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'recently_surveyed' end
@@ -176,6 +176,14 @@ class OutboundSurveys:
             pipe.delete(self._key("lock", pseudonym), self._call_key(call.id))
             await pipe.execute()
         return None
+
+    async def postpone(self, call: SurveyCall, until: datetime) -> None:
+        """Back on the schedule at `until` without counting an attempt (e.g. claimed after closing time)."""
+        await cast(Any, self._redis.hset(self._call_key(call.id), "due_at", str(_ms(until))))
+        await self._redis.zadd(self._key("due"), {call.id: _ms(until)})
+
+    def config(self, tenant: str) -> OutboundSurveyConfig | None:
+        return self._configs.get(tenant)
 
     @staticmethod
     def sampled(uniqueid: str, rate: float) -> bool:
