@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, ParamSpec, Protocol, TypeVar
+from typing import Literal, NoReturn, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -131,7 +131,6 @@ class CommentProcessor:
             raise
         except RecognitionError as error:
             await self._delayed(comment.id, f"transcription failed: {error}")
-            raise AssertionError("unreachable") from error
 
     async def _classify(self, comment_id: uuid.UUID, transcript: Transcript) -> CommentLabels:
         masked = mask_personal_data(transcript.text)  # before anything is stored or sent
@@ -144,10 +143,8 @@ class CommentProcessor:
                 result = await asyncio.to_thread(self._classifier.classify, masked)
             except RasaUnavailable as error:
                 await self._delayed(comment_id, f"classification delayed: {error}")
-                raise AssertionError("unreachable") from error
             except RasaError as error:
                 await self._failed(comment_id, f"Rasa could not classify the comment: {error}")
-                raise AssertionError("unreachable") from error
             sentiment, confidence = result.sentiment, result.confidence
             areas, by_area = list(result.areas), {area: feeling for area, feeling in result.by_area.items()}
         return CommentLabels(
@@ -165,14 +162,14 @@ class CommentProcessor:
         await self._db(note_delay, self.database, comment_id, message)
         return ProcessResult(comment_id, "waiting", message)
 
-    async def _delayed(self, comment_id: uuid.UUID, message: str) -> None:
+    async def _delayed(self, comment_id: uuid.UUID, message: str) -> NoReturn:
         try:
             await asyncio.to_thread(note_delay, self.database, comment_id, message)
         except (OperationalError, DBAPIError) as error:
             log.warning("comment %s: could not note the delay (%s)", comment_id, _describe(error))
         raise CommentDelayed(message)
 
-    async def _failed(self, comment_id: uuid.UUID, message: str) -> None:
+    async def _failed(self, comment_id: uuid.UUID, message: str) -> NoReturn:
         await self._db(mark_failed, self.database, comment_id, message)
         raise CommentFailed(message)
 
