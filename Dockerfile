@@ -30,6 +30,6 @@ ENV IVR_DATA_DIR=/var/lib/ivr/data \
     PYTHONUNBUFFERED=1
 
 USER ivr
-# FastAGI, and the /metrics endpoints of ivr serve, ivr callbacks run, ivr worker and ivr web.
-EXPOSE 4573 9101 9102 9103 9104
+# FastAGI, and the /metrics endpoints of ivr serve, callbacks run, worker, web and outbound run.
+EXPOSE 4573 9101 9102 9103 9104 9105
 CMD ["ivr", "serve", "--host", "0.0.0.0"]

@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         90, ge=1, description="Recordings and transcripts older than this are deleted (`ivr retention run`)"
     )
+    outbound_metrics_port: int = Field(
+        9105, ge=0, le=65535, description="`ivr outbound run`'s /metrics; 0 turns it off"
+    )
+    outbound_survey_context: str = Field(
+        "survey-outbound", description="Dialplan context an answered outbound survey call runs in"
+    )
 
     @field_validator("agi_allow", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from ivr.cli import (  # noqa: F401  (they register themselves)
     inbound,
     models,  # speech models: fetch, list
     nlu,
+    outbound,  # the outbound post-call survey
     prompts,
     report,
     results,

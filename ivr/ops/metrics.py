@@ -41,6 +41,10 @@ CALLBACK_OLDEST_AGE_SECONDS = Gauge(
 )
 JOB_BACKLOG = Gauge("ivr_job_backlog", "Jobs waiting in a job queue, by queue", ["queue"])
 JOBS = Counter("ivr_jobs", "Jobs that ended, by job and outcome (done, failed, retried)", ["job", "outcome"])
+OUTBOUND_DECISIONS = Counter(
+    "ivr_outbound_decisions", "Finished contacts by what the outbound survey decided", ["tenant", "decision"]
+)
+OUTBOUND_CALLS = Counter("ivr_outbound_calls", "Outbound survey calls by outcome", ["tenant", "outcome"])
 RETENTION_DELETED = Counter(
     "ivr_retention_deleted", "What retention deleted: recordings (files) and transcripts (rows)", ["what"]
 )
@@ -86,6 +90,17 @@ def turn_observer(then: Callable[[float], None] | None = None) -> Callable[[floa
 
 def survey_ended(tenant: str, status: str) -> None:
     SURVEYS.labels(tenant=tenant, status=status).inc()
+
+
+# ---- the outbound survey ---------------------------------------------------------------------------------
+
+
+def outbound_decided(tenant: str, decision: str) -> None:
+    OUTBOUND_DECISIONS.labels(tenant=tenant, decision=decision).inc()
+
+
+def outbound_called(tenant: str, outcome: str) -> None:
+    OUTBOUND_CALLS.labels(tenant=tenant, outcome=outcome).inc()
 
 
 # ---- jobs (the worker) ------------------------------------------------------------------------------------

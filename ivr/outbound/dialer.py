@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from ivr.ami import AMIClient, AMIError, AMIEvent, Subscription
 from ivr.ami.events import StreamItem
 from ivr.ami.originate import OriginateReason
+from ivr.ops import metrics
 from ivr.outbound.schedule import Contact, OutboundSurveys, Outcome, ScheduleResult, SurveyCall
 from ivr.queueing.dialer import Originator
 
@@ -82,6 +83,7 @@ class ContactWatcher:
             log.exception("outbound survey: contact %s not scheduled", contact.uniqueid)
             return None
         log.info("outbound survey: contact %s in %s: %s", contact.uniqueid, queue, result.decision)
+        metrics.outbound_decided(tenant, result.decision)
         return result
 
     def _event_time(self, event: AMIEvent) -> datetime:
@@ -141,6 +143,7 @@ class SurveyDialer:
         outcome = await self._originate(call)
         await self._surveys.finished(call, outcome, self._clock())
         log.info("outbound survey call %s (%s): %s", call.id, call.queue, outcome)
+        metrics.outbound_called(call.tenant, outcome)
         return outcome
 
     async def _originate(self, call: SurveyCall) -> Outcome:

@@ -135,7 +135,7 @@ def test_asterisk_and_the_bot_agree_on_addresses_and_ports(services: dict[str, d
     assert f"IVR_HOST={address['bot']}:4573" in conf("extensions.conf")
     manager = conf("manager.conf")
     assert f"bindaddr = {address['asterisk']}" in manager
-    for ami_user in ("bot", "callbacks"):
+    for ami_user in ("bot", "callbacks", "outbound"):
         assert f"permit = {address[ami_user]}/255.255.255.255" in manager
     rtp = dict(re.findall(r"^(rtpstart|rtpend) = (\d+)", conf("rtp.conf"), re.MULTILINE))
     assert (

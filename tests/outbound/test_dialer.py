@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from queueing.test_live_support import EPOCH, PbxRecorder, ami_client, eventually, running
 from redis.asyncio import Redis
 
@@ -76,6 +77,11 @@ async def test_a_finished_agent_call_is_scheduled(scheduler_for: Callable[..., O
     assert result.due_at == datetime.fromtimestamp(EPOCH, UTC) + timedelta(seconds=62)  # talk ended at 2+60 s
 
 
+def calls_counted(outcome: str) -> float:
+    labels = {"tenant": "norrtalje", "outcome": outcome}
+    return REGISTRY.get_sample_value("ivr_outbound_calls_total", labels) or 0.0
+
+
 async def dial(pbx: SimulatedPBX, dialer: SurveyDialer, ring_s: float) -> list[object]:
     """One dialer step at model time; lets `ring_s` of model time pass once the Originate is out."""
     recorder = PbxRecorder(pbx)
@@ -101,8 +107,10 @@ async def test_the_dialer_calls_and_reports_the_outcome(
     async with running(pbx) as port, ami_client(port) as ami:
         dialer = SurveyDialer(scheduler, AmiOriginator(ami), SurveyDialConfig(ring_s=20.0),
                               clock=lambda: model_clock(pbx))  # fmt: skip
+        busy_before = calls_counted("busy")
         outcomes = await dial(pbx, dialer, ring_s=10.0)
     assert sorted(str(outcome) for outcome in outcomes) == ["answered", "busy"]
+    assert calls_counted("busy") - busy_before == 1  # ivr_outbound_calls_total
     # Answered: the number rests; busy: tried again in 30 minutes.
     assert (await scheduler.contact_ended(Contact("norrtalje", "kc", NUMBER, "1.3", now))).decision == (
         "recently_surveyed"
