@@ -171,7 +171,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             load_figures, db, chosen.period, tenant=chosen.tenant, pseudonym_key=settings.caller_salt
         )
         context = template_context(figures, await run_in_threadpool(render_charts, figures))
-        return page(request, "report.html", {**context, **_filter_context(db, user, chosen)})
+        choices = await run_in_threadpool(_filter_context, db, user, chosen)
+        return page(request, "report.html", {**context, **choices})
 
     async def comments(request: Request) -> Response:
         user = require_user(request)
@@ -200,7 +201,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             "sentiments": SENTIMENTS,
             "period_text": period_text(chosen.period),
         }
-        return page(request, "comments.html", {**context, **_filter_context(db, user, chosen)})
+        choices = await run_in_threadpool(_filter_context, db, user, chosen)
+        return page(request, "comments.html", {**context, **choices})
 
     async def correct(request: Request) -> Response:
         user = require_user(request)
@@ -208,7 +210,10 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         comment_id = _uuid(request.path_params["comment_id"])
         by_area: dict[str, str] = {a: str(form[f"area_{a}"]) for a in AREAS if form.get(f"area_{a}")}
         try:
-            store_correction(db, comment_id, user.tenant, str(form.get("sentiment", "")), by_area, user.name)
+            sentiment = str(form.get("sentiment", ""))
+            await run_in_threadpool(
+                store_correction, db, comment_id, user.tenant, sentiment, by_area, user.name
+            )
         except (CorrectionError, ValueError) as error:
             raise HTTPException(400, f"Rättelsen sparades inte: {error}") from None
         back = urlencode([(k, v) for k, v in parse_qsl(str(form.get("back", ""))) if k in FILTER_NAMES])
@@ -217,7 +222,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     async def recording(request: Request) -> Response:
         user = require_user(request)
         comment_id = _uuid(request.path_params["comment_id"])
-        path, tenant = _comment_recording(db, comment_id)
+        path, tenant = await run_in_threadpool(_comment_recording, db, comment_id)
         if path is None or (user.tenant is not None and tenant != user.tenant):
             raise HTTPException(404, "Ingen sådan inspelning.")
         resolved = await run_in_threadpool(_inside, recordings_dir / str(tenant), path)
@@ -230,7 +235,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         await check_csrf(request)
         if not user.is_admin:
             raise HTTPException(403, "Bara en administratör kan exportera rättelser till träningsdata.")
-        path, count = export_corrections(db, settings.nlu_dir / "data")
+        path, count = await run_in_threadpool(export_corrections, db, settings.nlu_dir / "data")
         return page(request, "exported.html", {"path": path, "count": count})
 
     routes = [
