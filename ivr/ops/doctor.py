@@ -61,6 +61,7 @@ async def run_doctor(settings: Settings) -> list[Finding]:
         check_speech_models,
         check_dialogs_and_prompts,
         check_directories,
+        check_secrets,
     ]
     results = await asyncio.gather(*(_guarded(check, settings) for check in checks))
     return [finding for findings in results for finding in findings]
@@ -430,3 +431,31 @@ def _writable(name: str, directory: Path, setting: str, who: str) -> Finding:
 def _first_line(error: BaseException) -> str:
     text_ = str(getattr(error, "orig", None) or error).strip()
     return text_.splitlines()[0] if text_ else type(error).__name__
+
+
+# ---- secrets ----------------------------------------------------------------------------------------------
+
+PLACEHOLDERS = frozenset({"", "change-me", "changeme", "secret", "password"})
+
+
+async def check_secrets(settings: Settings) -> list[Finding]:
+    """The caller pseudonyms are only as private as the salt: the shipped default makes them reversible by
+    anyone who hashes the Swedish number series."""
+    weak = [
+        name
+        for name, value in (
+            ("IVR_CALLER_SALT", settings.caller_salt),
+            ("IVR_AMI_SECRET", settings.ami_secret),
+        )
+        if value.strip().lower() in PLACEHOLDERS and not (name == "IVR_AMI_SECRET" and not value)
+    ]
+    if weak:
+        return [
+            Finding(
+                "secrets",
+                "fail",
+                f"{' and '.join(weak)} still {'have' if len(weak) > 1 else 'has'} the placeholder value",
+                "set each to a long random value (`openssl rand -hex 32`); a new salt gives new pseudonyms",
+            )
+        ]
+    return [Finding("secrets", "ok", "IVR_CALLER_SALT (and IVR_AMI_SECRET, when set) are not placeholders")]

@@ -73,4 +73,5 @@ def good_settings(
         ami_user=AMI_USER.username,
         ami_secret=AMI_USER.secret,
         nlu_engine="embedded",
+        caller_salt="a-long-random-salt-of-this-test",
     )

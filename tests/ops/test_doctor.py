@@ -36,6 +36,7 @@ async def test_a_good_set_up_has_no_failure(good_settings: Settings) -> None:
         "prompts": "ok",
         "recordings-dir": "ok",
         "data-dir": "ok",
+        "secrets": "ok",
     }
     assert "write=originate and QueueStatus work" in findings["ami"].detail
 
@@ -53,6 +54,7 @@ async def test_a_broken_set_up_says_what_is_wrong_and_how_to_fix_it(
             "vosk_model": str(tmp_path / "no-such-model"),
             "prompts_dir": tmp_path / "empty-prompts",
             "recordings_dir": a_file / "recordings",  # cannot be created, whoever runs the test
+            "caller_salt": "change-me",
         }
     )
     findings = by_name(await run_doctor(broken))
@@ -82,6 +84,11 @@ async def test_a_broken_set_up_says_what_is_wrong_and_how_to_fix_it(
     assert prompts.status == "fail"
     assert "have no audio" in prompts.detail
     assert "ivr prompts build" in prompts.fix
+
+    secrets = findings["secrets"]
+    assert secrets.status == "fail"
+    assert "IVR_CALLER_SALT still has the placeholder value" in secrets.detail
+    assert "openssl rand" in secrets.fix
 
     recordings = findings["recordings-dir"]
     assert recordings.status == "fail"
