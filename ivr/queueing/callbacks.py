@@ -33,6 +33,7 @@ from redis.asyncio import Redis
 
 from ivr.queueing.numbers import CallbackNumber
 from ivr.store.callbacks import ACTIVE_STATUSES, CALLBACK_STATUSES, CallbackState, CallbackStatus
+from ivr.store.redis_reply import reply
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +304,7 @@ class RedisCallbackQueue:
         return AddResult(request, created)
 
     async def get(self, request_id: str) -> CallbackRequest | None:
-        raw = await self._redis.hgetall(self._request_key(request_id))
+        raw = await reply(self._redis.hgetall(self._request_key(request_id)))
         return _request_from(cast(Mapping[Any, Any], raw)) if raw else None
 
     async def in_queue_order(self, queue: str) -> list[CallbackRequest]:
@@ -401,11 +402,11 @@ class RedisCallbackQueue:
         if self._records is None:
             return 0
         caught_up = 0
-        for member in await self._redis.smembers(self._unrecorded_key()):
+        for member in await reply(self._redis.smembers(self._unrecorded_key())):
             request_id = _text(member)
             request = await self.get(request_id)
             if request is None:
-                await self._redis.srem(self._unrecorded_key(), request_id)
+                await reply(self._redis.srem(self._unrecorded_key(), request_id))
                 continue
             if await self._save(request):
                 await self._mark_recorded_script(
@@ -467,7 +468,7 @@ class RedisCallbackQueue:
 
     async def _record(self, request: CallbackRequest) -> None:
         if self._records is not None and not await self._save(request):
-            await self._redis.sadd(self._unrecorded_key(), request.id)
+            await reply(self._redis.sadd(self._unrecorded_key(), request.id))
 
     async def _save(self, request: CallbackRequest) -> bool:
         """True when the record holds this version (or a newer one) afterwards."""

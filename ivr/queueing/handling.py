@@ -25,6 +25,8 @@ import numpy.typing as npt
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
+from ivr.store.redis_reply import reply
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -450,7 +452,9 @@ class RedisHandlingStore:
             while True:
                 try:
                     await pipe.watch(summary_key)
-                    current = RunningSummary.from_fields(_decoded_mapping(await pipe.hgetall(summary_key)))
+                    current = RunningSummary.from_fields(
+                        _decoded_mapping(await reply(pipe.hgetall(summary_key)))
+                    )
                     pipe.multi()  # type: ignore[no-untyped-call]  # untyped in redis.asyncio
                     pipe.hset(summary_key, items=_flattened(change(current).to_fields()))
                     if recent is not None:

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from ivr.queueing.callbacks import CallbackRequest, RedisCallbackQueue
 from ivr.queueing.dialer import CallbackDialer, DialerConfig, OriginateOutcome
 from ivr.queueing.hours import OpeningHours
+from ivr.store.redis_reply import reply
 
 from .test_callbacks_support import FakeClock, minutes, mobile
 
@@ -344,7 +345,7 @@ async def test_a_number_that_fails_validation_is_never_dialled(
 ) -> None:
     request = await add(callbacks, 1, place=0)
     tampered = {"e164": "+46900123456", "national": "0900123456", "dial": "0900123456"}
-    await redis.hset(f"{prefix}:request:{request.id}", mapping=tampered)  # type: ignore[arg-type]
+    await reply(redis.hset(f"{prefix}:request:{request.id}", mapping=tampered))
     results = await dialer.step()
     assert [(result.outcome, result.reason) for result in results] == [
         ("failed", "invalid_number:premium_rate")

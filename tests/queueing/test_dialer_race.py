@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from ivr.queueing.callbacks import RedisCallbackQueue, SystemClock
 from ivr.queueing.dialer import CallbackDialer, DialerConfig, OriginateOutcome
+from ivr.store.redis_reply import reply
 
 from .test_callbacks_support import REDIS_URL, FakeClock, minutes, mobile, redis_for_test
 from .test_dialer import HOURS, FakeOriginator, FakeQueueView
@@ -126,10 +127,10 @@ async def test_two_dialer_processes_racing_never_originate_one_request_twice(
         await setup.add(tenant="norrtalje", queue=QUEUE, number=mobile(index), virtual_place=minutes(index))
     workers = [await run_worker("race", prefix) for _ in range(2)]
     await wait_for_starts(redis, prefix, 2)
-    await redis.rpush(f"{prefix}:test:go", "1", "1")
+    await reply(redis.rpush(f"{prefix}:test:go", "1", "1"))
     codes = await asyncio.wait_for(asyncio.gather(*(worker.wait() for worker in workers)), 60)
     assert codes == [0, 0]
-    originated = await redis.lrange(f"{prefix}:test:originated", 0, -1)
+    originated = await reply(redis.lrange(f"{prefix}:test:originated", 0, -1))
     assert len(originated) == REQUESTS
     assert len(set(originated)) == REQUESTS
     assert await redis.get(f"{prefix}:test:duplicates") is None
@@ -144,7 +145,7 @@ async def test_a_dialer_process_killed_mid_originate_leaves_the_request_to_anoth
         await setup.add(tenant="norrtalje", queue=QUEUE, number=mobile(1), virtual_place=minutes(0))
     ).request
     worker = await run_worker("die", prefix)
-    await redis.rpush(f"{prefix}:test:go", "1")
+    await reply(redis.rpush(f"{prefix}:test:go", "1"))
     assert await asyncio.wait_for(worker.wait(), 30) == -9  # SIGKILL, in the middle of its Originate
     claimed = await setup.get(request.id)
     assert claimed is not None
@@ -163,7 +164,7 @@ async def test_a_dialer_process_killed_mid_originate_leaves_the_request_to_anoth
         assert await dialer.step() == []
     assert [(result.request_id, result.outcome) for result in results] == [(request.id, "done")]
     assert survivor.dialled() == [request.id]
-    assert await redis.lrange(f"{prefix}:test:originated", 0, -1) == [request.id.encode()]
+    assert await reply(redis.lrange(f"{prefix}:test:originated", 0, -1)) == [request.id.encode()]
     done = await setup.get(request.id)
     assert done is not None
     assert (done.status, done.attempts) == ("done", 1)

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from ivr.queueing.callbacks import RedisCallbackQueue, SystemClock
 from ivr.queueing.dialer import CallbackDialer, DialerConfig, OriginateOutcome
 from ivr.queueing.hours import OpeningHours
+from ivr.store.redis_reply import reply
 
 QUEUE = "kontaktcenter"
 FREE_AGENTS = 4
@@ -49,13 +50,13 @@ class RedisNotingOriginator:
         timeout_s: float,
     ) -> OriginateOutcome:
         request_id = variables["CALLBACK_ID"]
-        if not await self.redis.sadd(f"{self.prefix}:test:in-flight", request_id):
+        if not await reply(self.redis.sadd(f"{self.prefix}:test:in-flight", request_id)):
             await self.redis.incr(f"{self.prefix}:test:duplicates")
-        await self.redis.rpush(f"{self.prefix}:test:originated", request_id)
+        await reply(self.redis.rpush(f"{self.prefix}:test:originated", request_id))
         if self.die:
             os.kill(os.getpid(), signal.SIGKILL)
         await asyncio.sleep(random.uniform(0, 0.003))
-        await self.redis.srem(f"{self.prefix}:test:in-flight", request_id)
+        await reply(self.redis.srem(f"{self.prefix}:test:in-flight", request_id))
         return OriginateOutcome(answered=True, reason=4)
 
 

@@ -15,6 +15,7 @@ from ivr.queueing.handling import (
     HandlingTuning,
     RedisHandlingStore,
 )
+from ivr.store.redis_reply import reply
 
 from .test_callbacks_support import REDIS_URL
 from .test_estimate_support import ami_messages
@@ -57,7 +58,7 @@ async def test_the_window_is_bounded_and_holds_the_newest_calls(redis: Redis, pr
     for talk in range(1, 13):
         await store.record_completion(QUEUE, hold_s=1.0, talk_s=float(talk), at=float(talk))
 
-    assert await redis.llen(store.keys.recent(QUEUE)) == 5
+    assert await reply(redis.llen(store.keys.recent(QUEUE))) == 5
     stats = await store.stats(QUEUE)
     assert stats.recent_talk_s == (12.0, 11.0, 10.0, 9.0, 8.0)
     assert stats.completions == 12
@@ -68,7 +69,7 @@ async def test_the_pause_window_is_bounded_too(redis: Redis, prefix: str) -> Non
     for paused in (300.0, 600.0, 900.0):
         await store.record_pause(QUEUE, paused_s=paused, at=paused)
 
-    assert await redis.llen(store.keys.recent_pauses(QUEUE)) == 2
+    assert await reply(redis.llen(store.keys.recent_pauses(QUEUE))) == 2
     stats = await store.stats(QUEUE)
     assert stats.recent_pause_s == (900.0, 600.0)
     assert stats.completions == 0
