@@ -40,6 +40,7 @@ COMMENTS: dict[Mood, tuple[str, ...]] = {
     "blandad": (
         "Han var trevlig men jag fick vänta alldeles för länge i kön.",
         "Det löste sig till slut men det var svårt att hitta rätt på hemsidan.",
+        "Jag vet inte riktigt om det kommer att fungera med e-tjänsten, vi får väl se.",
     ),
     "negativ": (
         "Jag har ringt tre gånger om snöröjningen och ingen gör något.",
