@@ -23,6 +23,7 @@ from ivr.ami import AMIClient, AMIError, AMIEvent, Subscription
 from ivr.ami.events import StreamItem
 from ivr.ami.originate import OriginateReason
 from ivr.ops import metrics
+from ivr.ops.logs import log_context
 from ivr.outbound.schedule import Contact, OutboundSurveys, Outcome, ScheduleResult, SurveyCall
 from ivr.queueing.dialer import Originator
 
@@ -77,13 +78,17 @@ class ContactWatcher:
             uniqueid=event.get("Uniqueid") or "",
             ended_at=self._event_time(event),
         )
+        with log_context(uniqueid=contact.uniqueid, tenant=tenant):
+            return await self._schedule(contact)
+
+    async def _schedule(self, contact: Contact) -> ScheduleResult | None:
         try:
             result = await self._surveys.contact_ended(contact)
         except Exception:  # Redis down: this contact is not surveyed; the watcher goes on
             log.exception("outbound survey: contact %s not scheduled", contact.uniqueid)
             return None
-        log.info("outbound survey: contact %s in %s: %s", contact.uniqueid, queue, result.decision)
-        metrics.outbound_decided(tenant, result.decision)
+        log.info("outbound survey: contact %s in %s: %s", contact.uniqueid, contact.queue, result.decision)
+        metrics.outbound_decided(contact.tenant, result.decision)
         return result
 
     def _event_time(self, event: AMIEvent) -> datetime:
@@ -133,6 +138,10 @@ class SurveyDialer:
                 await asyncio.wait_for(stop.wait(), interval_s)
 
     async def _dial(self, call: SurveyCall) -> Outcome | None:
+        with log_context(survey_call=call.id, uniqueid=call.uniqueid, tenant=call.tenant):
+            return await self._dial_in_context(call)
+
+    async def _dial_in_context(self, call: SurveyCall) -> Outcome | None:
         config = self._surveys.config(call.tenant)
         now = self._clock()
         if config is not None and not config.hours().is_open(now):

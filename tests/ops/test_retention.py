@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 from ivr.cli import main
-from ivr.ops.retention import run_retention
+from ivr.ops.retention import retention_loop, run_retention
 from ivr.settings import Settings
 from ivr.store.database import Database, normalize_database_url
 from ivr.store.migrations import upgrade
@@ -216,3 +217,16 @@ def test_the_days_argument_and_the_command(settings: Settings, tmp_path: Path) -
     assert refused.exit_code == 2
     with pytest.raises(ValueError, match="at least 1 day"):
         run_retention(settings, days=0)
+
+
+async def test_the_daily_loop_runs_at_once_and_stops_when_told(settings: Settings) -> None:
+    old = recording(settings.effective_recordings_dir, "default/x/1.1-kommentar.wav", age_days=400)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(retention_loop(settings, stop, interval_s=3600))
+    async with asyncio.timeout(10):  # the first run starts at once, in a thread
+        while True:
+            if not old.exists():
+                break
+            await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(loop, 5)
