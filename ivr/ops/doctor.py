@@ -365,6 +365,23 @@ async def check_dialogs_and_prompts(settings: Settings) -> list[Finding]:
     return await asyncio.to_thread(_dialog_findings, settings)
 
 
+def _outbound_finding(settings: Settings) -> Finding:
+    from ivr.outbound.config import read_outbound_configs
+
+    configs, problems = read_outbound_configs(settings.dialogs_dir)
+    errors = [problem for problem in problems if problem.severity == "error"]
+    if errors:
+        return Finding(
+            "outbound-survey",
+            "fail",
+            f"{len(errors)} error(s) in outbound.yaml; first: {errors[0]}",
+            "fix the file (its format: ivr/outbound/config.py)",
+        )
+    if not configs:
+        return Finding("outbound-survey", "ok", "not used (no dialogs/<tenant>/outbound.yaml)")
+    return Finding("outbound-survey", "ok", f"configured for {', '.join(sorted(configs))}")
+
+
 def _dialog_findings(settings: Settings) -> list[Finding]:
     from ivr.speech.prompts import PromptCache
     from ivr.speech.tts import TtsError
@@ -385,10 +402,8 @@ def _dialog_findings(settings: Settings) -> list[Finding]:
     try:
         cache = PromptCache.from_settings(settings)
     except TtsError as error:
-        return [
-            dialogs,
-            Finding("prompts", "fail", str(error), "set IVR_TTS_ENGINE to espeak-ng, gtts or piper"),
-        ]
+        prompts = Finding("prompts", "fail", str(error), "set IVR_TTS_ENGINE to espeak-ng, gtts or piper")
+        return [dialogs, prompts, _outbound_finding(settings)]
     missing = cache.missing(registry.prompts())
     if missing:
         first = missing[0].name or missing[0].text
@@ -401,7 +416,7 @@ def _dialog_findings(settings: Settings) -> list[Finding]:
         )
     else:
         prompts = Finding("prompts", "ok", f"every prompt has audio in {settings.effective_prompts_dir}")
-    return [dialogs, prompts]
+    return [dialogs, prompts, _outbound_finding(settings)]
 
 
 # ---- directories ------------------------------------------------------------------------------------------

@@ -146,6 +146,21 @@ def test_asterisk_and_the_bot_agree_on_addresses_and_ports(services: dict[str, d
     assert {"pjsip.conf", "extensions.conf", "queues.conf", "manager.conf", "rtp.conf"} <= mounted
 
 
+def test_health_checks_probe_each_process_on_its_own_metrics_port(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    defaults = Settings()
+    ports = {
+        "worker": defaults.worker_metrics_port,
+        "callbacks": defaults.callbacks_metrics_port,
+        "outbound": defaults.outbound_metrics_port,
+    }
+    for name, port in ports.items():
+        probe = " ".join(services[name]["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port}/metrics" in probe, name
+    assert "4573" in " ".join(services["bot"]["healthcheck"]["test"])
+
+
 def test_the_pjsip_names_the_dialplan_and_queue_use() -> None:
     pjsip = conf("pjsip.conf")
     sections = set(re.findall(r"^\[([\w-]+)\]", pjsip, re.MULTILINE))

@@ -34,6 +34,7 @@ async def test_a_good_set_up_has_no_failure(good_settings: Settings) -> None:
         "speech-model-comments": "ok",
         "dialogs": "ok",
         "prompts": "ok",
+        "outbound-survey": "ok",
         "recordings-dir": "ok",
         "data-dir": "ok",
         "secrets": "ok",
@@ -190,3 +191,16 @@ async def test_a_redis_that_evicts_keys(good_settings: Settings, evicting_redis:
     client.config_set("maxmemory-policy", "noeviction")
     client.close()
     assert by_name(await run_doctor(settings))["redis"].status == "ok"
+
+
+async def test_a_broken_outbound_yaml(good_settings: Settings, tmp_path: Path) -> None:
+    dialogs = tmp_path / "dialogs"
+    shutil.copytree(good_settings.dialogs_dir, dialogs)
+    (dialogs / "default" / "outbound.yaml").write_text(
+        "id: uppringning\npurpose: outbound\ndefault_sample_rate: 2\n", encoding="utf-8"
+    )
+    finding = by_name(await run_doctor(good_settings.model_copy(update={"dialogs_dir": dialogs})))[
+        "outbound-survey"
+    ]
+    assert finding.status == "fail"
+    assert "default/outbound.yaml:3" in finding.detail
