@@ -11,7 +11,7 @@ import signal
 import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,7 +49,10 @@ def metrics_url() -> str:
     return f"http://127.0.0.1:{port}/metrics"
 
 
-def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def scrape(url: str) -> Samples:
     response = httpx.get(url, timeout=5)
     assert response.status_code == 200
     samples = {}
@@ -59,7 +62,17 @@ def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return samples
 
 
-def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+async def scrape_when(url: str, condition: Callable[[Samples], bool], timeout_s: float = 10.0) -> Samples:
+    """Scrapes (off the event loop) until `condition` holds: a call's task ends just after its connection."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            samples = await asyncio.to_thread(scrape, url)
+            if condition(samples):
+                return samples
+            await asyncio.sleep(0.05)
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
@@ -96,7 +109,11 @@ async def test_the_endpoint_counts_calls_surveys_and_turns(
     partial = await asterisk.place_call("survey?tenant=default", Caller([Press("4"), HangUp()]))
     assert completed.variables["SURVEY_STATUS"] == "completed"
     assert partial.bot_closed or partial.caller_hung_up
-    after = scrape(metrics_url)
+    finished = value(before, "ivr_calls_total", script="survey", outcome="finished") + 2
+    after = await scrape_when(
+        metrics_url,
+        lambda now: value(now, "ivr_calls_total", script="survey", outcome="finished") >= finished,
+    )
 
     def grew(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
@@ -214,7 +231,13 @@ async def test_ivr_serve_serves_metrics_and_logs_json_lines(
         asterisk = SimulatedAsterisk("127.0.0.1", agi_port, sounds=SoundLibrary([rendered_prompts]))
         uniqueid = "1765000000.91"
         await asterisk.place_call("survey?tenant=default", Caller([Press("4"), HangUp()]), uniqueid=uniqueid)
-        samples = scrape(url)
+        samples = await scrape_when(
+            url,
+            lambda now: (
+                value(now, "ivr_calls_total", script="survey", outcome="finished") >= 1
+                and value(now, "ivr_calls_in_progress") == 0
+            ),
+        )
         assert value(samples, "ivr_calls_total", script="survey", outcome="finished") == 1
         assert value(samples, "ivr_surveys_total", tenant="default", status="partial") == 1
         assert value(samples, "ivr_calls_in_progress") == 0
