@@ -62,6 +62,7 @@ async def run_doctor(settings: Settings) -> list[Finding]:
         check_dialogs_and_prompts,
         check_directories,
         check_secrets,
+        check_web,
     ]
     results = await asyncio.gather(*(_guarded(check, settings) for check in checks))
     return [finding for findings in results for finding in findings]
@@ -474,3 +475,29 @@ async def check_secrets(settings: Settings) -> list[Finding]:
             )
         ]
     return [Finding("secrets", "ok", "IVR_CALLER_SALT (and IVR_AMI_SECRET, when set) are not placeholders")]
+
+
+# ---- operator page ----------------------------------------------------------------------------------------
+
+
+async def check_web(settings: Settings) -> list[Finding]:
+    users = settings.effective_web_users_file
+    if not users.is_file():
+        return [
+            Finding(
+                "web",
+                "warn",
+                f"the operator page has no users yet ({users} is missing)",
+                "add one with `ivr web add-user NAME --tenant TENANT` (or --admin)",
+            )
+        ]
+    if not settings.web_secret_key:
+        return [
+            Finding(
+                "web",
+                "warn",
+                "IVR_WEB_SECRET_KEY is empty: a new key at every start logs every operator out",
+                "set IVR_WEB_SECRET_KEY to a long random value (`openssl rand -hex 32`)",
+            )
+        ]
+    return [Finding("web", "ok", f"users in {users}; sessions signed with IVR_WEB_SECRET_KEY")]

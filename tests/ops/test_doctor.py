@@ -38,6 +38,7 @@ async def test_a_good_set_up_has_no_failure(good_settings: Settings) -> None:
         "recordings-dir": "ok",
         "data-dir": "ok",
         "secrets": "ok",
+        "web": "warn",  # no users yet
     }
     assert "write=originate and QueueStatus work" in findings["ami"].detail
 
@@ -204,3 +205,15 @@ async def test_a_broken_outbound_yaml(good_settings: Settings, tmp_path: Path) -
     ]
     assert finding.status == "fail"
     assert "default/outbound.yaml:3" in finding.detail
+
+
+async def test_the_operator_page_needs_users_and_a_lasting_key(
+    good_settings: Settings, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.json"
+    settings = good_settings.model_copy(update={"web_users_file": users})
+    assert "ivr web add-user" in by_name(await run_doctor(settings))["web"].fix
+    users.write_text("{}", encoding="utf-8")
+    assert "IVR_WEB_SECRET_KEY" in by_name(await run_doctor(settings))["web"].fix
+    keyed = settings.model_copy(update={"web_secret_key": "0" * 64})
+    assert by_name(await run_doctor(keyed))["web"].status == "ok"
