@@ -19,10 +19,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Executable
 
 from ivr.dialog.io import AnswerStatus, InputMode, RecordingEnd
-from ivr.store.tables import Call, Comment, SurveyAnswer, SurveyResponse
+from ivr.store.tables import Call, Comment, InboundCall, SurveyAnswer, SurveyResponse
 
 Direction = Literal["inbound", "outbound"]
 EndStatus = Literal["completed", "partial", "ended"]
+InboundResult = Literal["queue", "callback", "closed", "hangup"]
+QueueOutcome = Literal["answered", "abandoned"]
 
 
 class _Operation(BaseModel):
@@ -112,8 +114,42 @@ class CommentRecorded(_Operation):
         return duration_s if math.isfinite(duration_s) and duration_s >= 0 else 0.0
 
 
+class InboundCallRecorded(_Operation):
+    """What `/inbound` told and offered one caller; upserted by uniqueid, leaving the queue's side alone."""
+
+    kind: Literal["inbound_call"] = "inbound_call"
+    uniqueid: str = Field(min_length=1)
+    tenant: str
+    queue: str
+    arrived_at: AwareDatetime
+    position: int | None = Field(default=None, ge=1)
+    announced_wait_s: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    offered_callback: bool
+    callback_accepted: bool
+    result: InboundResult
+
+
+class QueueWaitMeasured(_Operation):
+    """How a caller left the queue (answered or abandoned) after how long; upserted by uniqueid, setting only
+    these columns, so it may come before or after the app's row."""
+
+    kind: Literal["queue_wait_measured"] = "queue_wait_measured"
+    uniqueid: str = Field(min_length=1)
+    queue: str
+    outcome: QueueOutcome
+    actual_wait_s: float = Field(ge=0, allow_inf_nan=False)
+    ended_at: AwareDatetime
+
+
 Operation = Annotated[
-    CallStarted | CallEnded | ResponseStarted | ResponseEnded | AnswerGiven | CommentRecorded,
+    CallStarted
+    | CallEnded
+    | ResponseStarted
+    | ResponseEnded
+    | AnswerGiven
+    | CommentRecorded
+    | InboundCallRecorded
+    | QueueWaitMeasured,
     Field(discriminator="kind"),
 ]
 _operation_adapter: TypeAdapter[Operation] = TypeAdapter(Operation)
@@ -126,6 +162,13 @@ def operation_to_json(operation: Operation) -> str:
 def operation_from_json(line: str) -> Operation:
     """Parse one spool line; raises pydantic.ValidationError (a ValueError) for a damaged line."""
     return _operation_adapter.validate_json(line)
+
+
+def operation_ref(operation: Operation) -> str:
+    """What names the row an operation writes, for log lines."""
+    if isinstance(operation, InboundCallRecorded | QueueWaitMeasured):
+        return operation.uniqueid
+    return str(operation.id)
 
 
 def _table(model: type[Any]) -> Table:
@@ -173,6 +216,15 @@ def _statement(kind: str, dialect: str) -> Executable:
         return _upsert(dialect, _table(SurveyAnswer), list(AnswerGiven.model_fields)[1:], key, ["id"])
     if kind == "comment_recorded":
         return _upsert(dialect, _table(Comment), list(CommentRecorded.model_fields)[1:], ["id"], [])
+    if kind == "inbound_call":
+        keep = ["actual_wait_s", "outcome", "ended_at"]
+        return _upsert(
+            dialect, _table(InboundCall), list(InboundCallRecorded.model_fields)[1:], ["uniqueid"], keep
+        )
+    if kind == "queue_wait_measured":
+        # The queue's name stays as the app recorded it; it is only set when this row is the first.
+        columns = list(QueueWaitMeasured.model_fields)[1:]
+        return _upsert(dialect, _table(InboundCall), columns, ["uniqueid"], ["queue"])
     if kind == "call_ended":
         return _update_by_id(_table(Call), ["outcome", "ended_at"])
     if kind == "response_ended":
@@ -192,6 +244,8 @@ def _parameters(operation: Operation) -> dict[str, Any]:
 def _key(operation: Operation) -> object:
     if isinstance(operation, AnswerGiven):
         return (operation.response_id, operation.question_id)
+    if isinstance(operation, InboundCallRecorded | QueueWaitMeasured):
+        return operation.uniqueid
     return operation.id
 
 
@@ -218,6 +272,8 @@ _APPLY_ORDER = {
     "comment_recorded": 2,
     "response_ended": 3,
     "call_ended": 4,
+    "inbound_call": 5,
+    "queue_wait_measured": 6,
 }
 
 

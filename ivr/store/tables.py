@@ -174,3 +174,28 @@ class LabelCorrection(StoreModel, table=True):
     by_area: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # area -> its sentiment
     corrected_by: str
     corrected_at: datetime = _utc()
+
+
+class InboundCall(StoreModel, table=True):
+    """One caller through `/inbound` and, from the queue's AMI events, how long they actually waited.
+
+    Either side may arrive first: the app's row and the queue's measurement are both upserts by uniqueid. A
+    row with only the queue's side (tenant None) is a caller who reached the queue without `/inbound`."""
+
+    __tablename__ = "inbound_calls"
+    __table_args__ = (Index("ix_inbound_calls_tenant_arrived_at", "tenant", "arrived_at"),)
+
+    uniqueid: str = Field(primary_key=True)  # Asterisk's uniqueid of the caller's channel
+    tenant: str | None = None
+    queue: str
+    arrived_at: datetime | None = _utc(nullable=True)
+    position: int | None = None  # the place announced (1 = first in line)
+    announced_wait_s: float | None = None  # None: no wait announced (no agents, closed, hung up before)
+    offered_callback: bool | None = None
+    callback_accepted: bool | None = None  # pressed 1 on the offer (booked only when result is "callback")
+    result: str | None = None  # INBOUND_RESULT: queue | callback | closed, or hangup
+    actual_wait_s: float | None = None  # from the queue: HoldTime of AgentConnect or QueueCallerAbandon
+    outcome: str = Field(
+        default="unknown", sa_column_kwargs={"server_default": "unknown"}
+    )  # answered | abandoned | unknown
+    ended_at: datetime | None = _utc(nullable=True)  # when the queue answered or lost the caller

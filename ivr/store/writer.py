@@ -33,10 +33,15 @@ from ivr.store.operations import (
     CommentRecorded,
     Direction,
     EndStatus,
+    InboundCallRecorded,
+    InboundResult,
     Operation,
+    QueueOutcome,
+    QueueWaitMeasured,
     ResponseEnded,
     ResponseStarted,
     apply_batch,
+    operation_ref,
 )
 from ivr.store.pseudonym import DEFAULT_CALLER_SALT, caller_pseudonym
 from ivr.store.spool import read_spool, remove_files, write_rejected, write_spool
@@ -293,6 +298,54 @@ class SurveyStore:
     ) -> None:
         self._enqueue(CallEnded(id=call_id, outcome=outcome, ended_at=ended_at or self._clock()))
 
+    def inbound_call(
+        self,
+        *,
+        uniqueid: str,
+        tenant: str,
+        queue: str,
+        arrived_at: datetime,
+        result: InboundResult,
+        position: int | None = None,
+        announced_wait_s: float | None = None,
+        offered_callback: bool = False,
+        callback_accepted: bool = False,
+    ) -> None:
+        """What `/inbound` announced and offered a caller, and what it set INBOUND_RESULT to."""
+        self._enqueue(
+            InboundCallRecorded(
+                uniqueid=uniqueid,
+                tenant=tenant,
+                queue=queue,
+                arrived_at=arrived_at,
+                position=position,
+                announced_wait_s=announced_wait_s,
+                offered_callback=offered_callback,
+                callback_accepted=callback_accepted,
+                result=result,
+            )
+        )
+
+    def queue_wait_measured(
+        self,
+        *,
+        uniqueid: str,
+        queue: str,
+        outcome: QueueOutcome,
+        actual_wait_s: float,
+        ended_at: datetime | None = None,
+    ) -> None:
+        """A caller left the queue: answered by an agent or abandoned, after `actual_wait_s` in it."""
+        self._enqueue(
+            QueueWaitMeasured(
+                uniqueid=uniqueid,
+                queue=queue,
+                outcome=outcome,
+                actual_wait_s=actual_wait_s,
+                ended_at=ended_at or self._clock(),
+            )
+        )
+
     # -- the writer --
 
     def _enqueue(self, operation: Operation) -> None:
@@ -354,7 +407,11 @@ class SurveyStore:
                 path = await asyncio.to_thread(write_rejected, self.spool_dir, operation, _describe(error))
                 self.stats.rejected_ops += 1
                 log.error(
-                    "database refused %s %s (%s); kept in %s", operation.kind, operation.id, error, path
+                    "database refused %s %s (%s); kept in %s",
+                    operation.kind,
+                    operation_ref(operation),
+                    error,
+                    path,
                 )
             await self._finish(1)
 

@@ -18,6 +18,7 @@ VERSIONS = Path(__file__).resolve().parents[2] / "ivr" / "store" / "migrations" 
 
 STORE_TABLES = {
     "calls", "survey_responses", "survey_answers", "comments", "callback_requests", "label_corrections",
+    "inbound_calls",
 }  # fmt: skip
 
 
