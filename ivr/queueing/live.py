@@ -8,6 +8,7 @@ field, a `Count` that disagrees with the callers it knows). While the connection
 unknown: `snapshot` says None, and the dialer sees no free agent.
 
 It serves the dialer (`QueueView`: `waiting_since`, `free_agents`) and the inbound app (`snapshot`, `stats`),
+tells an optional observer how each caller left the queue (`QueueWait`: answered or abandoned, and when),
 and hands the events that teach handling times (AgentComplete, QueueCallerAbandon, the end of a pause) to the
 Redis store. That store counts every event it is given, so only one process per Asterisk should learn
 (`learn=True`); the others follow the queues with `learn=False`.
@@ -26,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from ivr.ami import (
     AMIClient,
@@ -102,6 +104,25 @@ class QueueState:
         )
 
 
+@dataclass(frozen=True)
+class QueueWait:
+    """How one caller left a queue: answered by an agent (AgentConnect) or abandoned (QueueCallerAbandon),
+    after `wait_s` seconds in it (the event's HoldTime); `at` is the event's time (epoch s)."""
+
+    uniqueid: str
+    queue: str
+    outcome: Literal["answered", "abandoned"]
+    wait_s: float
+    at: float
+
+
+WaitObserver = Callable[[QueueWait], None]
+_WAIT_OUTCOMES: Mapping[str, Literal["answered", "abandoned"]] = {
+    "AgentConnect": "answered",
+    "QueueCallerAbandon": "abandoned",
+}
+
+
 class EventMismatch(ValueError):
     """An event that does not fit the state it should change: events were missed."""
 
@@ -125,7 +146,9 @@ class LiveQueues:
         refresh_s: float = 10.0,
         clock: Clock = time.time,
         learn: bool = True,
+        on_wait: WaitObserver | None = None,
     ) -> None:
+        """`on_wait` is told how each caller left one of `queues` (see `observe_waits`)."""
         if not queues:
             raise ValueError("LiveQueues needs at least one queue")
         if refresh_s <= 0:
@@ -137,6 +160,7 @@ class LiveQueues:
         self._refresh_s = refresh_s
         self._clock = clock
         self._learn = learn
+        self._on_wait = on_wait
         self._states: dict[str, QueueState | None] = dict.fromkeys(self.queues)
         self._dirty: set[str] = set()
         self._missing: set[str] = set()  # queues QueueStatus did not show (warned once)
@@ -192,6 +216,11 @@ class LiveQueues:
             await reached
         finally:
             self._barriers.discard(reached)
+
+    def observe_waits(self, observer: WaitObserver | None) -> None:
+        """Call `observer` (on the event loop; it must not block) for each caller who leaves one of `queues`
+        answered or abandoned, with the HoldTime Asterisk reports. None stops telling."""
+        self._on_wait = observer
 
     async def wait_gave_up(self) -> str:
         """Returns when the AMI client has stopped reconnecting for good (its login was refused): why."""
@@ -272,6 +301,7 @@ class LiveQueues:
             self._on_notice(item)
         else:
             self._apply(item)
+            self._tell_wait(item)
             if self._learn and item.get("Queue") in self._states:
                 await self._learn_from(item)
 
@@ -306,6 +336,29 @@ class LiveQueues:
             self._dirty.add(queue)
             return
         self._states[queue] = changed
+
+    def _tell_wait(self, event: AMIEvent) -> None:
+        outcome = _WAIT_OUTCOMES.get(event.name)
+        queue = event.get("Queue") or ""
+        if outcome is None or self._on_wait is None or queue not in self._states:
+            return
+        try:
+            wait = QueueWait(
+                uniqueid=_required(event, "Uniqueid"),
+                queue=queue,
+                outcome=outcome,
+                wait_s=float(_number(event.get("HoldTime"), "HoldTime")),
+                at=_timestamp(event, self._clock()),
+            )
+        except (KeyError, ValueError) as error:
+            log.warning(
+                "queue %s: the wait of a caller cannot be read from %s (%s)", queue, event.name, error
+            )
+            return
+        try:
+            self._on_wait(wait)
+        except Exception:  # the observer's failure must not stop the queue view
+            log.exception("queue %s: the wait observer failed for %s", queue, wait.uniqueid)
 
     async def _learn_from(self, event: AMIEvent) -> None:
         try:

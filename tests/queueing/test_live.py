@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from ivr.ami import AMIClient
 from ivr.queueing.handling import RedisHandlingStore
-from ivr.queueing.live import LiveQueues
+from ivr.queueing.live import LiveQueues, QueueWait
 from ivr.queueing.snapshot import DeviceStatus, MemberState, QueueSnapshot
 from ivr.sim.ami import Agent, CallerId, Fixed, JoinQueue, QueueConfig, SimulatedPBX
 from ivr.sim.ami.permissions import Perm
@@ -304,3 +304,21 @@ async def test_a_client_without_queue_events_is_refused(redis: tuple[Redis, str]
 
     with pytest.raises(ValueError, match="needs the AMI 'agent' event class"):
         LiveQueues(ami, RedisHandlingStore(client, prefix), ["kc"])
+
+
+async def test_the_wait_observer_hears_answered_and_abandoned_callers(redis: tuple[Redis, str]) -> None:
+    pbx = centre()
+    heard: list[QueueWait] = []
+    async with running(pbx) as port, ami_client(port) as ami, live_queues(ami, redis, pbx) as live:
+        live.observe_waits(heard.append)
+        first = call(pbx, "0701000001")  # Anna answers after 2 s
+        second = call(pbx, "0701000002")  # waits for Anna, who talks 60 s
+        leaving = call(pbx, "0701000003", hangs_up_after_s=20.0)  # Olle is paused: gives up
+        await pbx.advance(70.0)
+        await live.caught_up()
+
+    assert heard == [
+        QueueWait(first, "kc", "answered", 2.0, EPOCH + 2.0),
+        QueueWait(leaving, "kc", "abandoned", 20.0, EPOCH + 20.0),
+        QueueWait(second, "kc", "answered", 64.0, EPOCH + 64.0),
+    ]
