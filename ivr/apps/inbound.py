@@ -4,6 +4,9 @@ The dialplan runs `AGI(agi://bot/inbound?tenant=T&queue=Q)` before `Queue(Q)` an
 `queue` (go on to the queue), `callback` (a callback was booked; the bot has hung up), `closed` (outside
 opening hours and no callback wanted). A caller who accepts keeps their place: the request's virtual place is
 the moment they called, and the dialer never rings them ahead of anyone who called earlier.
+
+Each call is recorded in the store (`inbound_calls`): the place and wait announced, the callback offered and
+accepted, and the result; the queue's AMI events add how long the caller actually waited (see runtime.py).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from ivr.queueing.handling import HandlingStats
 from ivr.queueing.numbers import CallbackNumber, InvalidNumber, validate_callback_number
 from ivr.queueing.snapshot import QueueSnapshot
 from ivr.speech.prompts import PromptCache
+from ivr.store.operations import InboundResult
+from ivr.store.writer import StoreClosedError, SurveyStore
 
 log = logging.getLogger("ivr.apps.inbound")
 
@@ -53,6 +58,7 @@ class InboundRooms:
     prompts: PromptCache
     prompts_dir: SharedDir
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    store: SurveyStore | None = None  # records each call (`inbound_calls`); None: not recorded
 
 
 @dataclass(frozen=True)
@@ -86,11 +92,33 @@ class InboundApp:
             return
         call = _InboundCall(channel, self._rooms, config, settings, tenant, queue)
         try:
-            await channel.set_variable("INBOUND_RESULT", await call.run())
+            call.result = await call.run()
+            await channel.set_variable("INBOUND_RESULT", call.result)
         except AGIHangup:
             log.info("call %s: caller hung up before the queue", request.uniqueid)
         except AGIError as error:
             log.warning("call %s: inbound ended early: %s", request.uniqueid, error)
+        finally:
+            self._record(call)
+
+    def _record(self, call: _InboundCall) -> None:
+        store = self._rooms.store
+        if store is None:
+            return
+        try:
+            store.inbound_call(
+                uniqueid=call.channel.request.uniqueid,
+                tenant=call.tenant,
+                queue=call.queue,
+                arrived_at=call.arrived,
+                result=call.result,
+                position=call.position,
+                announced_wait_s=call.announced_wait_s,
+                offered_callback=call.offered_callback,
+                callback_accepted=call.callback_accepted,
+            )
+        except (StoreClosedError, ValueError) as error:  # the record must never cost the call
+            log.error("call %s: the inbound call is not recorded: %s", call.channel.request.uniqueid, error)
 
     def _settings(self, tenant: str, queue: str) -> tuple[InboundConfig, QueueSettings]:
         if not is_slug(tenant) or not is_slug(queue):
@@ -165,8 +193,14 @@ class _InboundCall:
         self.channel, self.rooms, self.config, self.settings = channel, rooms, config, settings
         self.tenant, self.queue = tenant, queue
         self.arrived = rooms.clock()
+        # What the caller was told and chose, for the record; "hangup" until run() returns.
+        self.result: InboundResult = "hangup"
+        self.position: int | None = None
+        self.announced_wait_s: float | None = None
+        self.offered_callback = False
+        self.callback_accepted = False
 
-    async def run(self) -> str:
+    async def run(self) -> InboundResult:
         await self.channel.answer()
         for notice in self.config.active_announcements(self.queue, self.arrived):
             await self._play([Prompt(notice.text, name=f"announcement.{notice.id}")])
@@ -181,15 +215,18 @@ class _InboundCall:
             await insight.stats(self.queue),
             self.arrived,
         )
+        self.position = said.position
+        if said.estimate is not None and said.estimate.seconds is not None:
+            self.announced_wait_s = said.estimate.seconds
         await self._play(list(said.prompts))
         await self.channel.set_variable("INBOUND_POSITION", str(said.position))
-        if said.estimate is not None and said.estimate.seconds is not None:
-            await self.channel.set_variable("INBOUND_ESTIMATE_S", str(round(said.estimate.seconds)))
+        if self.announced_wait_s is not None:
+            await self.channel.set_variable("INBOUND_ESTIMATE_S", str(round(self.announced_wait_s)))
         if said.offer_callback and await self._accepts(self.config.text("callback_offer")):
             return await self._book_callback(self.arrived)
         return "queue"
 
-    async def _closed(self, opens: datetime | None) -> str:
+    async def _closed(self, opens: datetime | None) -> InboundResult:
         closed = [self.config.text("closed")]
         if opens is not None:
             closed += [self.config.text("reopens"), *phrases.reopening(opens, self.arrived)]
@@ -199,10 +236,12 @@ class _InboundCall:
         return "closed"
 
     async def _accepts(self, offer: Prompt) -> bool:
+        self.offered_callback = True
         result = await self.channel.get_data(self._sound(offer), OFFER_TIMEOUT_MS, 1)
-        return result.digits == "1"
+        self.callback_accepted = result.digits == "1"
+        return self.callback_accepted
 
-    async def _book_callback(self, place: datetime) -> str:
+    async def _book_callback(self, place: datetime) -> InboundResult:
         number = await self._confirmed_number()
         if number is None:
             return "queue"

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
 
 from ivr.agi.server import AGIApp, FastAGIServer
 from ivr.agi.session import TurnObserver
@@ -22,15 +23,23 @@ from ivr.apps.survey import SpokenAnswers, SurveyApp, SurveyRooms
 from ivr.comments.notify import CommentNotifier
 from ivr.ops import metrics
 from ivr.queueing.callbacks import RedisCallbackQueue
+from ivr.queueing.live import QueueWait, WaitObserver
 from ivr.settings import Settings
 from ivr.speech.prompts import PromptCache
 from ivr.speech.recognition.base import AnswerRecognizer, RecognitionError
 from ivr.speech.recognition.service import RecognitionService, open_recognition
 from ivr.speech.understanding.interpreter import SwedishAnswerInterpreter
 from ivr.store.migrations import upgrade
-from ivr.store.writer import SurveyStore
+from ivr.store.writer import StoreClosedError, SurveyStore
 
 log = logging.getLogger("ivr.runtime")
+
+
+@runtime_checkable
+class WaitSource(Protocol):
+    """A live queue view that can say how each caller left the queue (`LiveQueues`)."""
+
+    def observe_waits(self, observer: WaitObserver | None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,9 +90,17 @@ class BotRuntime:
             survey_ended=metrics.survey_ended,
         )
         routes: dict[str, AGIApp] = {"survey": SurveyApp(rooms)}
+        # The live queue view, when it can tell each caller's actual wait: recorded beside /inbound's row.
+        self._waits = queues.insight if queues and isinstance(queues.insight, WaitSource) else None
         if queues is not None:
             inbound = InboundRooms(
-                self.dialogs, queues.insight, queues.callbacks, self.prompts, prompts_dir, queues.clock
+                self.dialogs,
+                queues.insight,
+                queues.callbacks,
+                self.prompts,
+                prompts_dir,
+                queues.clock,
+                store=self.store,
             )
             routes["inbound"] = InboundApp(inbound)
             routes["callback"] = CallbackGreetingApp(self.dialogs, self.prompts, prompts_dir)
@@ -107,6 +124,8 @@ class BotRuntime:
         self.settings.effective_recordings_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, self.settings.effective_database_url)
         await self.store.start()
+        if self._waits is not None:
+            self._waits.observe_waits(self._queue_wait)
         await self._speech_ready()
         for problem in self.dialogs.load():
             log.log(logging.WARNING if problem.severity == "warning" else logging.ERROR, "%s", problem)
@@ -131,6 +150,18 @@ class BotRuntime:
             probe.rss_bytes // 2**20,
         )
 
+    def _queue_wait(self, wait: QueueWait) -> None:
+        try:
+            self.store.queue_wait_measured(
+                uniqueid=wait.uniqueid,
+                queue=wait.queue,
+                outcome=wait.outcome,
+                actual_wait_s=wait.wait_s,
+                ended_at=datetime.fromtimestamp(wait.at, UTC),
+            )
+        except (StoreClosedError, ValueError) as error:
+            log.warning("the queue wait of %s is not recorded: %s", wait.uniqueid, error)
+
     def reload_dialogs(self) -> None:
         problems = self.dialogs.reload()
         for problem in problems:
@@ -147,6 +178,8 @@ class BotRuntime:
                 await self._watcher
         if self.comments is not None:
             await self.comments.close()
+        if self._waits is not None:
+            self._waits.observe_waits(None)
         await self.store.close()
         if self._recognition is not None:
             await asyncio.to_thread(self._recognition.close)

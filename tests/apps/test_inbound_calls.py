@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 from queueing.test_callbacks_support import redis_for_test
+from sqlalchemy import select
+from sqlmodel import Session
 
 from ivr.apps.runtime import BotRuntime, QueueRooms
 from ivr.queueing.callbacks import CallbackRequest, RedisCallbackQueue
@@ -21,6 +23,8 @@ from ivr.settings import Settings
 from ivr.sim.asterisk import CallTrace, SimulatedAsterisk
 from ivr.sim.caller import Action, Caller, HangUp, Press, Silence
 from ivr.sim.sounds import SoundLibrary
+from ivr.store.database import Database
+from ivr.store.tables import InboundCall
 
 QUEUE = "kontaktcenter"
 MONDAY_NOON = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # 12:00 in Stockholm: open
@@ -287,3 +291,33 @@ def test_a_stray_brace_in_a_text_is_a_clear_error(tmp_path: Path) -> None:
     assert [str(p).split("inbound.yaml:")[1] for p in problems] == [
         "5:14: the only placeholder is {kommun}; found 'namn' (write {{ for a brace)"
     ]
+
+
+def inbound_rows(settings: Settings) -> list[InboundCall]:
+    database = Database(settings.effective_database_url)
+    try:
+        with Session(database.engine) as session:
+            return list(session.scalars(select(InboundCall)))
+    finally:
+        database.dispose()
+
+
+async def test_each_call_is_recorded_with_what_it_was_told_offered_and_chose(
+    settings: Settings, callbacks: RedisCallbackQueue, redis: aioredis.Redis, prefix: str
+) -> None:
+    # The simulator gives each call the same uniqueid: each call's row replaces the one before.
+    trace, _, _ = await inbound_call(settings, callbacks, redis, prefix, [Press("1"), Press("1")])
+    [booked] = inbound_rows(settings)
+    await inbound_call(settings, callbacks, redis, prefix, [Press("1"), HangUp(during_prompt=True)])
+    [hung_up] = inbound_rows(settings)
+    await inbound_call(settings, callbacks, redis, prefix, [Silence()], now=SATURDAY)
+    [closed] = inbound_rows(settings)
+
+    assert (booked.tenant, booked.queue, booked.arrived_at) == ("norrtalje", QUEUE, MONDAY_NOON)
+    assert (booked.position, booked.result, booked.outcome) == (4, "callback", "unknown")
+    assert booked.announced_wait_s is not None
+    assert round(booked.announced_wait_s) == int(trace.variables["INBOUND_ESTIMATE_S"])
+    assert (booked.offered_callback, booked.callback_accepted) == (True, True)
+    assert (hung_up.result, hung_up.offered_callback, hung_up.callback_accepted) == ("hangup", True, True)
+    assert (closed.result, closed.position, closed.announced_wait_s) == ("closed", None, None)
+    assert (closed.offered_callback, closed.callback_accepted) == (True, False)
