@@ -23,7 +23,6 @@ from pydantic import Field, field_validator
 
 from ivr.dialog.loader import Problem
 from ivr.dialog.model import Slug, StrictModel
-from ivr.dialog.registry import DialogRegistry
 from ivr.queueing.hours import HoursConfigError, OpeningHours
 from ivr.store.pseudonym import normalize_number
 
@@ -85,8 +84,8 @@ class OutboundSurveyConfig(StrictModel):
 
 def read_outbound_configs(dialogs_dir: Path) -> tuple[dict[str, OutboundSurveyConfig], list[Problem]]:
     """Every tenant's `outbound.yaml`, and the problems of those files (file:line:col)."""
-    from ivr.apps.documents import OPERATOR_DOCUMENTS
+    from ivr.apps.documents import operator_registry
 
-    registry = DialogRegistry(dialogs_dir, documents={**OPERATOR_DOCUMENTS, "outbound": OutboundSurveyConfig})
+    registry = operator_registry(dialogs_dir)
     problems = [problem for problem in registry.load() if problem.path.stem == "outbound"]
     return registry.documents("outbound", OutboundSurveyConfig), problems
