@@ -20,6 +20,7 @@ def web(ctx: click.Context, host: str | None, port: int | None) -> None:
         return
     import uvicorn
 
+    from ivr.ops.metrics import start_metrics_server
     from ivr.store.migrations import upgrade
     from ivr.web.app import create_app
 
@@ -29,6 +30,7 @@ def web(ctx: click.Context, host: str | None, port: int | None) -> None:
         click.echo(
             f"No users yet ({settings.effective_web_users_file}): add one with `ivr web add-user`", err=True
         )
+    start_metrics_server(settings.metrics_host, settings.web_metrics_port)
     uvicorn.run(create_app(settings), host=host or settings.web_host, port=port or settings.web_port)
 
 

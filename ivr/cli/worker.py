@@ -19,14 +19,18 @@ from ivr.settings import Settings
 def worker(settings: Settings, burst: bool, jobs: int | None) -> None:
     """Run a comment worker: each recorded comment is transcribed, masked, classified and stored. Run as
     many as you like, on any machines sharing IVR_REDIS_URL and IVR_DATABASE_URL; each also re-enqueues
-    pending comments older than IVR_COMMENT_SWEEP_AFTER_S. SIGTERM finishes the jobs in progress."""
+    pending comments older than IVR_COMMENT_SWEEP_AFTER_S, deletes recordings and transcripts older than
+    IVR_RETENTION_DAYS once a day, and serves /metrics on IVR_WORKER_METRICS_PORT. SIGTERM finishes the jobs
+    in progress."""
     from redis.exceptions import RedisError
 
     from ivr.comments.worker import comment_worker
+    from ivr.ops.metrics import start_metrics_server
 
     if jobs is not None:
         settings = settings.model_copy(update={"worker_jobs": jobs})
-    running = comment_worker(settings, burst=burst)
+    start_metrics_server(settings.metrics_host, settings.worker_metrics_port)
+    running = comment_worker(settings, burst=burst, daily_retention=not burst)
     try:
         running.run()
     except (RedisError, OSError) as error:

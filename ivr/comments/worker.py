@@ -23,6 +23,8 @@ from ivr.comments.pipeline import CommentDelayed, CommentFailed, CommentProcesso
 from ivr.comments.queue import JOB_FUNCTION, CommentQueue, queue_name
 from ivr.comments.speech import ConfiguredSpeech
 from ivr.nlu import Classifier, classifier_for
+from ivr.ops import metrics
+from ivr.ops.retention import retention_loop
 from ivr.settings import Settings
 from ivr.store.database import Database
 
@@ -51,14 +53,19 @@ async def process_comment(ctx: dict[str, Any], comment_id: str) -> str:
         if job_try < settings.comment_max_tries:
             delay = retry_delay(settings, job_try)
             log.warning("comment %s: %s; try %d, next in %.1f s", comment_id, error, job_try, delay)
+            metrics.job_ended(JOB_FUNCTION, "retried")
             raise Retry(defer=delay) from error
         await processor.fail(target, error)
+        metrics.job_ended(JOB_FUNCTION, "failed")
         raise
     except CommentFailed:
+        metrics.job_ended(JOB_FUNCTION, "failed")
         raise  # already marked failed
     except Exception as error:
         await processor.fail(target, error)
+        metrics.job_ended(JOB_FUNCTION, "failed")
         raise
+    metrics.job_ended(JOB_FUNCTION, "done")
     return f"{result.outcome}: {result.detail}" if result.detail else result.outcome
 
 
@@ -69,9 +76,11 @@ def comment_worker(
     classifier: Classifier | None = None,
     burst: bool = False,
     handle_signals: bool = True,
+    daily_retention: bool = False,
 ) -> Worker:
     """The worker as configured. `speech` and `classifier` default to the settings' (the recognition service
-    on the comment engine's model, `IVR_NLU_ENGINE`). Call `.run()` (blocking) or `await .async_run()`."""
+    on the comment engine's model, `IVR_NLU_ENGINE`); `daily_retention` also deletes expired recordings and
+    transcripts once a day (`ivr worker` does). Call `.run()` (blocking) or `await .async_run()`."""
 
     async def startup(ctx: dict[str, Any]) -> None:
         database = Database(settings.effective_database_url)
@@ -82,14 +91,20 @@ def comment_worker(
         queue = CommentQueue(ctx["redis"], settings.redis_prefix)
         ctx.update(database=database, processor=CommentProcessor(database, chosen, source), speech=source)
         ctx["sweeper"] = asyncio.create_task(_sweep_forever(queue, database, settings), name="comment-sweep")
+        if daily_retention:
+            ctx["stop_retention"] = stop = asyncio.Event()
+            ctx["retention"] = asyncio.create_task(retention_loop(settings, stop), name="retention")
         log.info("comment worker ready (queue %s, classifier %s)", queue.name, type(chosen).__name__)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        sweeper: asyncio.Task[None] | None = ctx.get("sweeper")
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+        if "stop_retention" in ctx:
+            ctx["stop_retention"].set()
+        for name in ("sweeper", "retention"):
+            task: asyncio.Task[None] | None = ctx.get(name)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         source = ctx.get("speech")
         if isinstance(source, ConfiguredSpeech):
             await asyncio.to_thread(source.close)
@@ -120,7 +135,8 @@ async def _sweep_forever(queue: CommentQueue, database: Database, settings: Sett
     older_than = timedelta(seconds=settings.comment_sweep_after_s)
     while True:
         try:
-            await queue.sweep(database, older_than)
+            report = await queue.sweep(database, older_than)
+            metrics.job_backlog(queue.name, report.pending)
         except (RedisError, OSError, OperationalError, DBAPIError) as error:
             log.warning(
                 "comment sweep failed (tried again in %g s): %s", settings.comment_sweep_interval_s, error
