@@ -1,4 +1,5 @@
-"""What the report reads from the store: the period's responses, the alerts' history, callback records."""
+"""What the report reads from the store: the period's responses, the alerts' history, callback records and
+inbound calls."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ivr.report.figures import LOCAL_TIME, Period, ReportFigures, alert_windows,
 from ivr.store.database import Database
 from ivr.store.records import ResponseRecord
 from ivr.store.results import ResultsRepository
-from ivr.store.tables import CallbackRecord, Comment, LabelCorrection, SurveyResponse
+from ivr.store.tables import CallbackRecord, Comment, InboundCall, LabelCorrection, SurveyResponse
 
 
 class PeriodError(ValueError):
@@ -47,6 +48,7 @@ def load_figures(
         tenant=tenant,
         pseudonym_key=pseudonym_key,
         history=history,
+        inbound=load_inbound_calls(database, period, tenant),
     )
 
 
@@ -92,6 +94,19 @@ def load_callbacks(database: Database, period: Period, tenant: str | None) -> li
         query = query.where(col(CallbackRecord.requested_at) >= period.since)
     if period.until is not None:
         query = query.where(col(CallbackRecord.requested_at) < period.until)
+    with Session(database.engine) as session:
+        return list(session.scalars(query))
+
+
+def load_inbound_calls(database: Database, period: Period, tenant: str | None) -> list[InboundCall]:
+    """The period's calls through `/inbound` (by when they arrived); rows without a municipality are not."""
+    query = select(InboundCall).where(col(InboundCall.tenant).is_not(None))
+    if tenant is not None:
+        query = query.where(col(InboundCall.tenant) == tenant)
+    if period.since is not None:
+        query = query.where(col(InboundCall.arrived_at) >= period.since)
+    if period.until is not None:
+        query = query.where(col(InboundCall.arrived_at) < period.until)
     with Session(database.engine) as session:
         return list(session.scalars(query))
 

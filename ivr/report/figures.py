@@ -1,4 +1,4 @@
-"""The report's figures, computed from survey responses and callback records (pure functions, no I/O).
+"""The report's figures, computed from survey responses, inbound calls and callback records (pure functions).
 
 Rules a reader of the report should know (also stated in the report's own text):
 - The satisfaction index (nöjdhetsindex) of a group is the mean over its scale answers of each score placed on
@@ -12,6 +12,10 @@ Rules a reader of the report should know (also stated in the report's own text):
   those, within one municipality: an agent whose index falls by `INDEX_DROP` points or more, and an area whose
   share of negative comments rises by `NEGATIVE_RISE` percentage points or more; each window needs at least
   `MIN_COUNT` responses (agent) or comments (area), so one unhappy caller raises no alert.
+- Queue calls are the calls through `/inbound` that arrived in the period. Abandoned: the share among the
+  calls whose queue outcome is known (answered or abandoned). Announced against actual wait: only answered
+  calls that were told a wait; "within" means the actual wait differed by at most `WAIT_TOLERANCE_S` seconds.
+  Completed callbacks are the period's callback requests of that queue with status done.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ivr.nlu.labels import AREAS, SENTIMENTS
 from ivr.nlu.masking import mask_personal_data
 from ivr.store.records import ResponseRecord
 from ivr.store.stats import DialogStats, compute_dialog_stats, scale_index
-from ivr.store.tables import CallbackRecord, Comment
+from ivr.store.tables import CallbackRecord, Comment, InboundCall
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")  # days and weeks are the municipality's, not UTC's
 FCR_QUESTION_IDS = ("losning",)
@@ -42,6 +46,7 @@ NEGATIVE_RISE = 0.15
 MIN_COUNT = 5
 NO_AGENT = "(ingen handläggare)"
 NO_QUEUE = "(ingen kö)"
+WAIT_TOLERANCE_S = 60.0
 EPSILON = 1e-9  # thresholds are inclusive; floating point must not move them
 
 K = TypeVar("K")
@@ -114,6 +119,35 @@ class CallbackFigures:
 
 
 @dataclass(frozen=True)
+class QueueCallFigures:
+    """The calls of one queue of one municipality through `/inbound`, and its callbacks."""
+
+    tenant: str
+    queue: str
+    calls: int
+    callbacks_offered: int
+    callbacks_accepted: int  # pressed 1 on the offer
+    callbacks_booked: int  # result "callback": a request was made
+    callbacks_completed: int  # the period's callback requests of the queue with status done
+    answered: int
+    abandoned: int
+    compared: int  # answered calls that were told a wait
+    mean_announced_s: float | None
+    mean_actual_s: float | None
+    mean_abs_error_s: float | None
+    within_tolerance: int  # of `compared`, |actual - announced| <= WAIT_TOLERANCE_S
+
+    @property
+    def abandoned_share(self) -> float | None:
+        known = self.answered + self.abandoned
+        return self.abandoned / known if known else None
+
+    @property
+    def within_share(self) -> float | None:
+        return self.within_tolerance / self.compared if self.compared else None
+
+
+@dataclass(frozen=True)
 class WeekFigures:
     week: str  # ISO week, e.g. "2026-W10"
     responses: int
@@ -159,6 +193,7 @@ class ReportFigures:
     tenant_weeks: Mapping[str, tuple[WeekFigures, ...]]  # the same per municipality
     alerts: tuple[Alert, ...]
     agents_pseudonymised: bool
+    queue_calls: tuple[QueueCallFigures, ...] = ()  # per municipality and queue, from `inbound_calls`
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -206,9 +241,11 @@ def compute_figures(
     tenant: str | None = None,
     pseudonym_key: str | None = None,
     history: Sequence[ResponseRecord] | None = None,
+    inbound: Sequence[InboundCall] = (),
 ) -> ReportFigures:
     """`records` are the period's responses; `history` the responses the alerts look at (the
-    RECENT_WEEKS + HISTORY_WEEKS weeks before the period's end); `pseudonym_key` None shows agents' ids."""
+    RECENT_WEEKS + HISTORY_WEEKS weeks before the period's end); `pseudonym_key` None shows agents' ids;
+    `inbound` the period's calls through `/inbound` (`callbacks` the period's callback requests)."""
     name_agent = _agent_namer(pseudonym_key)
     by_tenant = _group(records, lambda r: r.response.tenant)
     tenants = _ranked(_figures(key, key, rows) for key, rows in by_tenant.items())
@@ -247,6 +284,7 @@ def compute_figures(
         tenant_weeks={t: _weeks(rows) for t, rows in sorted(by_tenant.items())},
         alerts=_alerts(history if history is not None else records, period, name_agent),
         agents_pseudonymised=pseudonym_key is not None,
+        queue_calls=queue_call_figures(inbound, callbacks),
     )
 
 
@@ -338,6 +376,46 @@ def _callback_figures(callbacks: Sequence[CallbackRecord]) -> tuple[CallbackFigu
             by_status=dict(sorted(Counter(row.status for row in rows).items())),
         )
         for tenant, rows in sorted(by_tenant.items())
+    )
+
+
+def queue_call_figures(
+    inbound: Sequence[InboundCall], callbacks: Sequence[CallbackRecord]
+) -> tuple[QueueCallFigures, ...]:
+    """Per municipality and queue; calls with no municipality (the queue without `/inbound`) are left out."""
+    calls: dict[tuple[str, str], list[InboundCall]] = defaultdict(list)
+    for call in inbound:
+        if call.tenant is not None:
+            calls[(call.tenant, call.queue)].append(call)
+    completed = Counter((r.tenant, r.queue) for r in callbacks if r.status == "done")
+    return tuple(
+        _queue_calls(tenant, queue, rows, completed[(tenant, queue)])
+        for (tenant, queue), rows in sorted(calls.items())
+    )
+
+
+def _queue_calls(tenant: str, queue: str, rows: Sequence[InboundCall], completed: int) -> QueueCallFigures:
+    pairs = [
+        (row.announced_wait_s, row.actual_wait_s)
+        for row in rows
+        if row.outcome == "answered" and row.announced_wait_s is not None and row.actual_wait_s is not None
+    ]
+    errors = [abs(actual - announced) for announced, actual in pairs]
+    return QueueCallFigures(
+        tenant=tenant,
+        queue=queue,
+        calls=len(rows),
+        callbacks_offered=sum(bool(row.offered_callback) for row in rows),
+        callbacks_accepted=sum(bool(row.callback_accepted) for row in rows),
+        callbacks_booked=sum(row.result == "callback" for row in rows),
+        callbacks_completed=completed,
+        answered=sum(row.outcome == "answered" for row in rows),
+        abandoned=sum(row.outcome == "abandoned" for row in rows),
+        compared=len(pairs),
+        mean_announced_s=_mean([announced for announced, _ in pairs]),
+        mean_actual_s=_mean([actual for _, actual in pairs]),
+        mean_abs_error_s=_mean(errors),
+        within_tolerance=sum(error <= WAIT_TOLERANCE_S + EPSILON for error in errors),
     )
 
 

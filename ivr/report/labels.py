@@ -28,3 +28,11 @@ def share_text(value: float | None) -> str:
 
 def number_text(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}".replace(".", ",")
+
+
+def seconds_text(value: float | None) -> str:
+    """A wait in whole seconds, or minutes and seconds from a minute on: 75.4 -> "1 min 15 s"."""
+    if value is None:
+        return "–"
+    minutes, seconds = divmod(round(value), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"

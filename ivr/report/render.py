@@ -22,12 +22,13 @@ from ivr.report.figures import (
     MIN_COUNT,
     NEGATIVE_RISE,
     RECENT_WEEKS,
+    WAIT_TOLERANCE_S,
     Alert,
     GroupFigures,
     Period,
     ReportFigures,
 )
-from ivr.report.labels import AREA_NAMES, CALLBACK_STATUS_NAMES, number_text, share_text
+from ivr.report.labels import AREA_NAMES, CALLBACK_STATUS_NAMES, number_text, seconds_text, share_text
 
 ALERT_RULE = (
     f"Ett larm visas när en handläggares nöjdhetsindex under de senaste {RECENT_WEEKS} veckorna är minst "
@@ -63,6 +64,8 @@ def template_environment(*extra: BaseLoader) -> Environment:
         callback_status=lambda status: CALLBACK_STATUS_NAMES.get(status, status),
         alert_text=alert_text,
         alert_rule=ALERT_RULE,
+        seconds=seconds_text,
+        wait_tolerance=f"{WAIT_TOLERANCE_S:.0f}",
         fcr_ids=", ".join(f"”{qid}”" for qid in FCR_QUESTION_IDS),
     )
     return environment
@@ -199,6 +202,45 @@ def _write_csvs(figures: ReportFigures, out_dir: Path) -> list[Path]:
             [
                 [c.tenant, c.requested, c.completed, " ".join(f"{s}:{n}" for s, n in c.by_status.items())]
                 for c in figures.callbacks
+            ],
+        ),
+        "koer_samtal": (
+            (
+                "kommun",
+                "ko",
+                "samtal",
+                "aterringning_erbjuden",
+                "aterringning_tackat_ja",
+                "aterringning_bokad",
+                "aterringning_genomford",
+                "besvarade",
+                "avbrutna",
+                "andel_avbrutna",
+                "jamforda_samtal",
+                "utlovad_vantetid_medel_s",
+                "faktisk_vantetid_medel_s",
+                "medelavvikelse_s",
+                f"andel_inom_{WAIT_TOLERANCE_S:.0f}_s",
+            ),
+            [
+                [
+                    q.tenant,
+                    q.queue,
+                    q.calls,
+                    q.callbacks_offered,
+                    q.callbacks_accepted,
+                    q.callbacks_booked,
+                    q.callbacks_completed,
+                    q.answered,
+                    q.abandoned,
+                    _round(q.abandoned_share),
+                    q.compared,
+                    _round(q.mean_announced_s, 1),
+                    _round(q.mean_actual_s, 1),
+                    _round(q.mean_abs_error_s, 1),
+                    _round(q.within_share),
+                ]
+                for q in figures.queue_calls
             ],
         ),
         "larm": (

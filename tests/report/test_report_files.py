@@ -44,7 +44,8 @@ def test_the_html_has_no_external_references_and_says_it_in_swedish(database: Da
     assert "aldrig för lönesättning" in html
     assert PHONE_COMMENT not in html
     assert "[TELEFONNUMMER]" in html
-    assert "utlovad mot faktisk väntetid" in html  # says what the store cannot show yet
+    assert "jämförs för besvarade samtal som fick en väntetid uppläst" in html
+    assert "finns ännu inte i databasen" not in html
 
 
 def test_cli_writes_html_csv_and_charts(database: Database, database_url: str, tmp_path: Path) -> None:
