@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from ivr.dialog.loader import Problem
 from ivr.dialog.model import Slug, StrictModel
-from ivr.queueing.hours import HoursConfigError, OpeningHours
+from ivr.queueing.hours import OpeningHours, OpeningHoursData
 from ivr.store.pseudonym import normalize_number
 
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # Asterisk queue names as the dialplan passes them
@@ -36,7 +36,7 @@ class OutboundSurveyConfig(StrictModel):
     default_sample_rate: Share = Field(0.0, description="Share of contacts surveyed in queues not listed")
     sample_rates: dict[str, Share] = Field(default_factory=dict, description="Share surveyed, per queue")
     delay_minutes: float = Field(10.0, ge=0, description="Minutes after the contact before the survey call")
-    opening_hours: dict[str, Any] = Field(
+    opening_hours: OpeningHoursData = Field(
         default_factory=lambda: {"weekly": {"mon-fri": "09:00-18:00"}},
         description="When survey calls may be made: timezone, weekly, holidays, special",
     )
@@ -53,15 +53,6 @@ class OutboundSurveyConfig(StrictModel):
             if not QUEUE_NAME.match(queue):
                 raise ValueError(f"{queue!r} is no queue name: use letters, digits, '.', '_' or '-'")
         return rates
-
-    @field_validator("opening_hours")
-    @classmethod
-    def _valid_hours(cls, data: dict[str, Any]) -> dict[str, Any]:
-        try:
-            OpeningHours.from_config(data)
-        except HoursConfigError as error:
-            raise ValueError(str(error)) from error
-        return data
 
     @field_validator("do_not_call")
     @classmethod

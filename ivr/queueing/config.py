@@ -18,33 +18,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from ivr.dialog.io import Prompt
 from ivr.dialog.model import Slug, StrictModel
 from ivr.queueing import phrases
-from ivr.queueing.hours import HoursConfigError, OpeningHours
+from ivr.queueing.hours import OpeningHours, OpeningHoursData
 
 
 class QueueSettings(StrictModel):
     callback_offer_above_s: float = Field(
         300, ge=0, description="Offer a callback when the estimated wait is longer than this (seconds)."
     )
-    opening_hours: dict[str, Any] = Field(
+    opening_hours: OpeningHoursData = Field(
         default_factory=lambda: {"weekly": {"mon-fri": "07:00-19:00"}},
         description="timezone, weekly, holidays, special: see ivr/queueing/hours.py",
     )
-
-    @field_validator("opening_hours")
-    @classmethod
-    def _valid_hours(cls, data: dict[str, Any]) -> dict[str, Any]:
-        try:
-            OpeningHours.from_config(data)
-        except HoursConfigError as error:
-            raise ValueError(str(error)) from error
-        return data
 
     def hours(self) -> OpeningHours:
         return OpeningHours.from_config(self.opening_hours)

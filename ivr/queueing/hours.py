@@ -22,7 +22,10 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator
 
 DEFAULT_TIMEZONE = "Europe/Stockholm"
 STOCKHOLM = ZoneInfo(DEFAULT_TIMEZONE)
@@ -261,3 +264,15 @@ def _parse_date(value: object, where: str) -> date:
         return date.fromisoformat(str(value).strip())
     except ValueError:
         raise HoursConfigError(f"opening hours: {where}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _parsable_hours(data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        OpeningHours.from_config(data)
+    except HoursConfigError as error:
+        raise ValueError(str(error)) from error
+    return data
+
+
+OpeningHoursData = Annotated[dict[str, Any], AfterValidator(_parsable_hours)]
+"""Opening hours as an operator writes them in YAML, checked when the document is read."""
