@@ -3,27 +3,21 @@ prefix removed afterwards), a migrated database (SQLite, and PostgreSQL as in th
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from arq.connections import ArqRedis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from live_services import REDIS_URL, postgres_schema, redis_for_test
 
 from ivr.apps.runtime import BotRuntime
 from ivr.settings import Settings
 from ivr.speech.recognition.packaged import packaged_whisper_base
-from ivr.store.database import Database, normalize_database_url
+from ivr.store.database import Database
 from ivr.store.migrations import upgrade
 
-from .support import REDIS_URL, REPO
-
-POSTGRES_URL = os.environ.get("IVR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from .support import REPO
 
 
 @pytest.fixture
@@ -33,23 +27,8 @@ def prefix() -> str:
 
 @pytest.fixture
 async def redis(prefix: str) -> AsyncIterator[ArqRedis]:
-    client = ArqRedis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as error:
-        await client.aclose()
-        pytest.fail(
-            f"Redis at {REDIS_URL} is unreachable ({error}); start it (scripts/setup.sh --services) "
-            "or point IVR_TEST_REDIS_URL at one",
-            pytrace=False,
-        )
-    try:
+    async with redis_for_test(prefix, ArqRedis) as client:
         yield client
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"*{prefix}:*", count=1000)]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
 
 
 @pytest.fixture
@@ -63,25 +42,8 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[st
     if request.param == "sqlite":
         yield sqlite_url
         return
-    schema = f"comments_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalize_database_url(POSTGRES_URL))
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.fail(
-            f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is unreachable ({error.orig}); "
-            "start it (scripts/setup.sh --services) or point IVR_TEST_POSTGRES_URL at one",
-            pytrace=False,
-        )
-    url = normalize_database_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("comments_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
-import pytest
+from live_services import REDIS_URL as REDIS_URL
+from live_services import redis_for_test as live_redis_for_test
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ivr.queueing.numbers import CallbackNumber, validate_callback_number
 
-REDIS_URL = os.environ.get("IVR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Stockholm
 
 
@@ -43,23 +40,6 @@ def unique_prefix() -> str:
     return f"test:callbacks:{uuid.uuid4().hex[:12]}"
 
 
-@asynccontextmanager
-async def redis_for_test(prefix: str) -> AsyncIterator[Redis]:
+def redis_for_test(prefix: str) -> AbstractAsyncContextManager[Redis]:
     """A client of the test Redis; fails the test clearly when Redis is down; removes `prefix*` afterwards."""
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as error:
-        await client.aclose()
-        pytest.fail(
-            f"Redis at {REDIS_URL} is unreachable ({error}); start it (scripts/setup.sh --services) "
-            "or point IVR_TEST_REDIS_URL at one",
-            pytrace=False,
-        )
-    try:
-        yield client
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+    return live_redis_for_test(prefix)
