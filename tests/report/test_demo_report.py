@@ -31,3 +31,11 @@ def test_the_demo_writes_the_report_and_prints_its_path(
     assert "Kommunerna i rangordning" in html.read_text(encoding="utf-8")
     with (html.parent / "kommuner.csv").open(encoding="utf-8") as fp:
         assert sum(int(row["svar"]) for row in csv.DictReader(fp)) == 6
+    queue_day = re.search(r"Ködag: (\d+) inkommande samtal", result.output)
+    assert queue_day is not None, result.output
+    with (html.parent / "koer_samtal.csv").open(encoding="utf-8") as fp:
+        [queue] = list(csv.DictReader(fp))  # the queue day's calls through /inbound, with their waits
+    assert (queue["kommun"], queue["ko"]) == ("norrtalje", "kontaktcenter")
+    assert queue["samtal"] == queue_day.group(1)
+    assert int(queue["besvarade"]) + int(queue["avbrutna"]) > 0
+    assert int(queue["jamforda_samtal"]) > 0
