@@ -322,3 +322,21 @@ async def test_the_wait_observer_hears_answered_and_abandoned_callers(redis: tup
         QueueWait(leaving, "kc", "abandoned", 20.0, EPOCH + 20.0),
         QueueWait(second, "kc", "answered", 64.0, EPOCH + 64.0),
     ]
+
+
+async def test_a_failing_wait_observer_does_not_stop_the_queue_view(
+    redis: tuple[Redis, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(wait: QueueWait) -> None:
+        raise RuntimeError(f"cannot record {wait.uniqueid}")
+
+    pbx = centre()
+    async with running(pbx) as port, ami_client(port) as ami, live_queues(ami, redis, pbx) as live:
+        live.observe_waits(broken)
+        first = call(pbx, "0701000001")
+        await pbx.advance(2.0)  # Anna answers: the observer fails
+        second = call(pbx, "0701000002")
+        await pbx.advance(1.0)
+        await live.caught_up()
+        assert waiting(await live.snapshot("kc")) == [(1, second)]
+    assert f"the wait observer failed for {first}" in caplog.text
