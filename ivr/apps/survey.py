@@ -66,6 +66,7 @@ class SurveyApp:
         request = channel.request
         tenant = _slug(request.query.get("tenant"), "default", request.uniqueid)
         dialog = self._rooms.dialogs.get("survey", tenant)
+        outbound = request.query.get("direction") == "outbound"  # the bot called: greeting and consent first
         store = self._rooms.store
         started_at = datetime.now(UTC)
         log.info("call %s: survey %s for tenant %s", request.uniqueid, dialog.id, tenant)
@@ -84,7 +85,7 @@ class SurveyApp:
             dialog_id=dialog.id,
             dialog_version=dialog.version,
             purpose=_slug(request.query.get("purpose"), "post_call", request.uniqueid),
-            direction="inbound",
+            direction="outbound" if outbound else "inbound",
             queue=_label(request.query.get("queue")),
             agent=_label(request.query.get("agent")),
             started_at=started_at,
@@ -92,7 +93,7 @@ class SurveyApp:
         status: EndStatus = "partial"
         outcome = "error"
         try:
-            status = await self._run(channel, dialog, tenant, response_id, started_at)
+            status = await self._run(channel, dialog, tenant, response_id, started_at, outbound=outbound)
             outcome = status
         except AGIError as exc:
             log.info("call %s ended early: %s", request.uniqueid, exc)
@@ -108,7 +109,14 @@ class SurveyApp:
                 )
 
     async def _run(
-        self, channel: Channel, dialog: Dialog, tenant: str, response_id: uuid.UUID, started_at: datetime
+        self,
+        channel: Channel,
+        dialog: Dialog,
+        tenant: str,
+        response_id: uuid.UUID,
+        started_at: datetime,
+        *,
+        outbound: bool,
     ) -> EndStatus:
         await channel.answer()
         stem = _recording_stem(tenant, channel.request.uniqueid, started_at)
@@ -122,7 +130,7 @@ class SurveyApp:
             speech=speech.hear(channel, stem) if speech else None,
         )
         observer = _StoringObserver(self._rooms.store, response_id, self._rooms.comment_stored)
-        engine = DialogEngine(dialog, io, observer, speech.interpreter if speech else None)
+        engine = DialogEngine(dialog, io, observer, speech.interpreter if speech else None, outbound=outbound)
         result = await engine.run()
         if not channel.hung_up:
             await channel.set_variable("SURVEY_STATUS", result.status)

@@ -1,6 +1,9 @@
 """The dialog engine: runs one dialog over a `CallIO`, reporting each answer the moment it is given.
 
 Flow: intro, each question in order (skipped when its `ask_if` does not hold), goodbye; the app hangs up.
+An outbound survey (the bot called the citizen) says the dialog's outbound greeting instead of the intro and
+asks for consent first (stored as the answer `samtycke`, position 0): anything but a yes says `declined` and
+ends the dialog as "ended", with no questions asked.
 
 - A keypad question is asked up to 1 + retries times; after a noinput or nomatch the reprompt text is said,
   then the question again. The last attempt's status is the answer.
@@ -91,11 +94,15 @@ class DialogEngine:
         io: CallIO,
         observer: DialogObserver,
         interpreter: AnswerInterpreter | None = None,
+        *,
+        outbound: bool = False,
     ) -> None:
+        """`outbound`: the bot called the citizen: it greets them and asks for consent before the survey."""
         self.dialog = dialog
         self.io = io
         self.observer = observer
         self.interpreter = interpreter
+        self.outbound = outbound
 
     async def run(self) -> DialogResult:
         """Run the dialog once; a hang-up is a result, not an exception."""
@@ -109,9 +116,8 @@ class DialogEngine:
         return DialogResult(status=progress.status, answers=progress.answers, comment=progress.comment)
 
     async def _run_steps(self, progress: _Progress) -> None:
-        intro = self.dialog.intro_prompt()
-        if intro is not None:
-            await self.io.play(intro)
+        if not await self._opening(progress):
+            return
         try:
             for position, question in enumerate(self.dialog.questions, start=1):
                 if self.dialog.should_ask(question, progress.answers):
@@ -123,6 +129,26 @@ class DialogEngine:
             if ended_early is not None:
                 await self.io.play(ended_early)
         await self.io.play(self.dialog.goodbye_prompt())
+
+    async def _opening(self, progress: _Progress) -> bool:
+        """The intro; on an outbound call the greeting and the consent instead. False without a yes."""
+        if not self.outbound:
+            intro = self.dialog.intro_prompt()
+            if intro is not None:
+                await self.io.play(intro)
+            return True
+        greeting, declined = self.dialog.outbound_prompts()
+        await self.io.play(greeting)
+        consent = self.dialog.consent_question()
+        answer = await self._ask_keypad(consent, 0)
+        progress.answers[consent.id] = answer
+        if answer.status == "hangup":
+            raise CallerHungUp
+        if answer.value == "ja":
+            return True
+        progress.status = "ended"
+        await self.io.play(declined)
+        return False
 
     async def _ask_one(self, question: Question, position: int, progress: _Progress) -> None:
         if isinstance(question, CommentQuestion):

@@ -459,6 +459,22 @@ Question = Annotated[KeypadQuestion | CommentQuestion, Field(discriminator="type
 QUESTION_TYPES = ("scale", "yesno", "choice", "number", "comment")
 
 
+class Outbound(StrictModel):
+    """What a survey call the bot makes after the citizen's contact says first, and the consent it asks."""
+
+    greeting: PromptField = _default_prompt(
+        "Hej! Du ringde nyss till kommunens kontaktcenter, och vi vill gärna veta hur det gick."
+    )
+    consent: PromptField = _default_prompt(
+        "Vill du svara på några korta frågor? Det tar ungefär en minut. "
+        "Säg ja eller nej, eller tryck 1 för ja och 2 för nej."
+    )
+    declined: PromptField = _default_prompt("Det går bra. Vi hör inte av oss om det här igen. Ha en fin dag!")
+
+
+CONSENT_ID = "samtycke"
+
+
 @dataclass(frozen=True)
 class Reprompt:
     """What to say after a noinput or nomatch: one composed prompt, or a lead-in played before the question.
@@ -483,6 +499,10 @@ class Dialog(StrictModel):
     goodbye: PromptField
     ended_early: PromptField | None = Field(
         default=None, description="Said before the goodbye when a question with on_exhausted: end runs out."
+    )
+    outbound: Outbound = Field(
+        default_factory=Outbound,
+        description="When the bot calls the citizen: a greeting instead of the intro, then consent is asked.",
     )
     _version: str | None = PrivateAttr(default=None)
 
@@ -552,6 +572,16 @@ class Dialog(StrictModel):
         text = self.defaults.confirm.replace(ANSWER_PLACEHOLDER, spoken)
         return Prompt(text=text, name=f"{question.id}.confirm.{value}")
 
+    def consent_question(self) -> YesNoQuestion:
+        """The consent an outbound survey asks first (stored as the answer `samtycke`); no means no survey."""
+        return YesNoQuestion(id=CONSENT_ID, type="yesno", prompt=self.outbound.consent, on_exhausted="end")
+
+    def outbound_prompts(self) -> tuple[Prompt, Prompt]:
+        """The greeting and the goodbye of a citizen who says no."""
+        return self.outbound.greeting.to_prompt("outbound.greeting"), self.outbound.declined.to_prompt(
+            "outbound.declined"
+        )
+
     def intro_prompt(self) -> Prompt | None:
         return self.intro.to_prompt("intro") if self.intro else None
 
@@ -579,7 +609,9 @@ class Dialog(StrictModel):
             said.append(self.question_prompt(question))
             if isinstance(question, KeypadQuestionBase):
                 said.extend(self._answer_prompts(question))
-        said.extend((self.ended_early_prompt(), self.goodbye_prompt()))
+        said.extend((self.ended_early_prompt(), self.goodbye_prompt(), *self.outbound_prompts()))
+        said.append(self.question_prompt(self.consent_question()))
+        said.extend(self._answer_prompts(self.consent_question()))
         unique = {(prompt.name, prompt.text, prompt.audio): prompt for prompt in said if prompt is not None}
         return list(unique.values())
 
@@ -626,6 +658,8 @@ class Dialog(StrictModel):
         yield ("defaults", "noinput"), self.defaults.noinput
         yield ("defaults", "nomatch"), self.defaults.nomatch
         yield ("defaults", "rejected"), self.defaults.rejected
+        for name in ("greeting", "consent", "declined"):
+            yield ("outbound", name), getattr(self.outbound, name)
         for index, question in enumerate(self.questions):
             yield ("questions", index, "prompt"), question.prompt
             for name in ("noinput", "nomatch"):

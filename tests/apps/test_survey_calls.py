@@ -219,3 +219,27 @@ async def test_concurrent_calls_are_kept_apart(bot: BotRuntime, asterisk: Simula
     for record in records:
         number = int(record.response.agent.removeprefix("kv"))  # type: ignore[union-attr]
         assert record.answers[0].value == str(1 + number % 5)
+
+
+async def test_an_outbound_survey_asks_consent_first_and_is_stored_as_outbound(
+    bot: BotRuntime, asterisk: SimulatedAsterisk
+) -> None:
+    actions: list[Action] = [Press("1"), *(Press(key) for key in DEFAULT_KEYS), Speak(seconds=1.0, end="#")]
+    trace = await call(asterisk, bot, actions, "survey?tenant=default&purpose=outbound&direction=outbound")
+    assert trace.variables["SURVEY_STATUS"] == "completed"
+    [record] = responses(bot)
+    assert (record.response.direction, record.response.purpose) == ("outbound", "outbound")
+    consent = record.answer("samtycke")
+    assert consent is not None
+    assert (consent.value, consent.position) == ("ja", 0)
+    assert len(record.answers) == 7
+
+
+async def test_an_outbound_survey_declined_asks_nothing_more(
+    bot: BotRuntime, asterisk: SimulatedAsterisk
+) -> None:
+    trace = await call(asterisk, bot, [Press("2")], "survey?purpose=outbound&direction=outbound")
+    assert trace.variables["SURVEY_STATUS"] == "ended"
+    [record] = responses(bot)
+    assert [(answer.question_id, answer.value) for answer in record.answers] == [("samtycke", "nej")]
+    assert record.comment is None

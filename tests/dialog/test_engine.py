@@ -466,3 +466,38 @@ async def test_a_hangup_during_the_read_back_stores_a_hangup() -> None:
     result, _ = await run(make_dialog(SCALE), io, FakeYesNoInterpreter())
     assert result.status == "partial"
     assert result.answers["nojd"].status == "hangup"
+
+
+async def run_outbound(dialog: Dialog, io: ScriptedCallIO) -> tuple[DialogResult, RecordingObserver]:
+    observer = RecordingObserver(io.events)
+    result = await DialogEngine(dialog, io, observer, outbound=True).run()
+    assert io.calls_after_hangup == []
+    return result, observer
+
+
+async def test_an_outbound_survey_greets_asks_consent_and_then_runs_without_the_intro() -> None:
+    io = ScriptedCallIO(["1", "4"])
+    result, observer = await run_outbound(make_dialog(SCALE), io)
+    assert io.said == ["outbound.greeting", "samtycke.prompt", "nojd.prompt", "goodbye"]
+    assert result.status == "completed"
+    assert result.answers["samtycke"] == Answer("match", "dtmf", "1", "ja", 1.0, score=1)
+    assert [(qid, position) for qid, position, _ in observer.answers] == [("samtycke", 0), ("nojd", 1)]
+
+
+@pytest.mark.parametrize("reply", ["2", ""])
+async def test_without_a_yes_the_outbound_survey_says_declined_and_asks_nothing(reply: str) -> None:
+    io = ScriptedCallIO([reply] * 3)
+    result, _ = await run_outbound(make_dialog(SCALE), io)
+    assert io.said[0] == "outbound.greeting"
+    assert io.said[-1] == "outbound.declined"
+    assert "nojd.prompt" not in io.said
+    assert "goodbye" not in io.said
+    assert result.status == "ended"
+    assert result.answers["samtycke"].value == ("nej" if reply else None)
+
+
+async def test_a_hangup_during_the_consent_leaves_a_partial_survey() -> None:
+    io = ScriptedCallIO([], hang_up_at=1)
+    result, _ = await run_outbound(make_dialog(SCALE), io)
+    assert result.status == "partial"
+    assert result.answers["samtycke"].status == "hangup"

@@ -33,6 +33,10 @@ def dialog_from(text: str, **changes: Any) -> Dialog:
     return Dialog.model_validate(data)
 
 
+CONSENT = (
+    "Vill du svara på några korta frågor? Det tar ungefär en minut. "
+    "Säg ja eller nej, eller tryck 1 för ja och 2 för nej."
+)
 KEYPAD_ONLY = {"noinput": "Inget svar.", "nomatch": "Fel svar.", "speech": False}
 
 
@@ -49,6 +53,14 @@ def test_prompts_lists_everything_the_dialog_can_say_by_name() -> None:
         ("kommentar.prompt", "Säg något"),
         ("ended_early", "Vi slutar."),
         ("goodbye", "Hej då."),
+        (
+            "outbound.greeting",
+            "Hej! Du ringde nyss till kommunens kontaktcenter, och vi vill gärna veta hur det gick.",
+        ),
+        ("outbound.declined", "Det går bra. Vi hör inte av oss om det här igen. Ha en fin dag!"),
+        ("samtycke.prompt", CONSENT),
+        ("samtycke.noinput", f"Inget svar. {CONSENT}"),
+        ("samtycke.nomatch", f"Fel svar. {CONSENT}"),
     ]
     assert all(prompt.audio is None for prompt in prompts)
 
@@ -72,7 +84,7 @@ def test_a_question_can_turn_speech_off_and_then_has_no_read_backs() -> None:
     dialog = dialog_from(
         SURVEY, questions=[{"id": "helhet", "type": "scale", "prompt": "Helheten", "speech": False}]
     )
-    names = [prompt.name for prompt in dialog.prompts()]
+    names = [prompt.name for prompt in dialog.prompts() if not prompt.name.startswith("samtycke.")]
     assert not any(".confirm." in name or name.endswith(".rejected") for name in names)
     assert dialog.accepts_speech(dialog.questions[0]) is False  # type: ignore[arg-type]
 

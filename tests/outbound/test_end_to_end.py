@@ -31,6 +31,8 @@ from .test_dialer import dial
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("IVR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# What [survey-outbound] in asterisk/extensions.conf runs.
+SURVEY_REQUEST = "survey?tenant=default&queue=kc&purpose=outbound&direction=outbound"
 NUMBER = "0701234567"
 
 
@@ -90,7 +92,7 @@ async def test_an_agent_call_leads_to_an_outbound_survey_stored_by_the_bot(
     pbx.add_queue(QueueConfig("kc", members=(Agent("Local/anna@agents/n", "Anna", answers_after_s=1.0),),
                               talk=Fixed(30.0)))  # fmt: skip
     pbx.dialplan.add_context("kc-in", JoinQueue("kc"))
-    pbx.dialplan.add_context("survey-outbound", RunAgi("survey?tenant=default&queue=kc&purpose=outbound"))
+    pbx.dialplan.add_context("survey-outbound", RunAgi(SURVEY_REQUEST))
     pbx.dialplan.add_number(NUMBER, Answers(after_s=3.0))
     pbx.connect_fastagi("127.0.0.1", bot.port, sounds=SoundLibrary([survey_setup[1]]))
 
@@ -111,7 +113,7 @@ async def test_an_agent_call_leads_to_an_outbound_survey_stored_by_the_bot(
         await eventually(lambda: pbx.agi_traces)
 
     [trace] = pbx.agi_traces.values()
-    assert trace.request == "survey?tenant=default&queue=kc&purpose=outbound"
+    assert trace.request == SURVEY_REQUEST
     assert trace.bot_closed
     await bot.store.flush()
     repository = ResultsRepository(bot.settings.effective_database_url)
@@ -124,6 +126,10 @@ async def test_an_agent_call_leads_to_an_outbound_survey_stored_by_the_bot(
         "kc",
         "default",
     )
+    # The bot called: it greeted and asked for consent; this citizen said nothing, so nothing more was asked.
+    assert record.response.direction == "outbound"
+    assert [(answer.question_id, answer.status) for answer in record.answers] == [("samtycke", "noinput")]
+    assert record.response.status == "ended"
     # Reached: the number rests for not_surveyed_within_days.
     again = await schedule.contact_ended(Contact("default", "kc", NUMBER, "9.9", model_now()))
     assert again.decision == "recently_surveyed"
