@@ -29,7 +29,11 @@ questions:
     no_key: 2
 goodbye: Tack och hej då.
 """
-SPOKEN_PROMPTS = 7  # the question, its confirmations, reprompts and the goodbye; the intro is recorded
+# The question, its two read-backs, three reprompts and the goodbye (the intro is recorded), and what an
+# outbound survey adds: the greeting, the consent with its three reprompts (its read-backs say what the
+# question's do), the goodbye of a no.
+SPOKEN_PROMPTS = 13
+NAMED_PROMPTS = SPOKEN_PROMPTS + 2  # the check names each prompt: the consent's read-backs count again
 JOE = "en_US-joe-medium"
 
 
@@ -79,7 +83,7 @@ def test_piper_prompts_are_read_by_the_check_when_settings_name_piper(
     assert f"{SPOKEN_PROMPTS} rendered" in built.output
     assert f"to play these, set IVR_TTS_ENGINE=piper IVR_TTS_VOICE={JOE}" in built.output
     espeak_check = ivr("dialogs", "check")  # settings still name espeak-ng, whose prompts are not built
-    assert espeak_check.output.count("has no audio yet") == SPOKEN_PROMPTS
+    assert espeak_check.output.count("has no audio yet") == NAMED_PROMPTS
     monkeypatch.setenv("IVR_TTS_ENGINE", "piper")
     monkeypatch.setenv("IVR_TTS_VOICE", JOE)
     assert "has no audio yet" not in ivr("dialogs", "check").output
