@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from ivr.report.figures import LOCAL_TIME, Period, ReportFigures, alert_windows, compute_figures
@@ -16,6 +17,8 @@ from ivr.store.database import Database
 from ivr.store.records import ResponseRecord
 from ivr.store.results import ResultsRepository
 from ivr.store.tables import CallbackRecord, Comment, InboundCall, LabelCorrection, SurveyResponse
+
+T = TypeVar("T")
 
 
 class PeriodError(ValueError):
@@ -88,25 +91,29 @@ def _corrected(comment: Comment, correction: LabelCorrection | None) -> Comment:
 
 def load_callbacks(database: Database, period: Period, tenant: str | None) -> list[CallbackRecord]:
     query = select(CallbackRecord)
-    if tenant is not None:
-        query = query.where(col(CallbackRecord.tenant) == tenant)
-    if period.since is not None:
-        query = query.where(col(CallbackRecord.requested_at) >= period.since)
-    if period.until is not None:
-        query = query.where(col(CallbackRecord.requested_at) < period.until)
-    with Session(database.engine) as session:
-        return list(session.scalars(query))
+    return _rows(database, _within(query, CallbackRecord.tenant, CallbackRecord.requested_at, tenant, period))
 
 
 def load_inbound_calls(database: Database, period: Period, tenant: str | None) -> list[InboundCall]:
     """The period's calls through `/inbound` (by when they arrived); rows without a municipality are not."""
     query = select(InboundCall).where(col(InboundCall.tenant).is_not(None))
+    return _rows(database, _within(query, InboundCall.tenant, InboundCall.arrived_at, tenant, period))
+
+
+def _within(
+    query: Select[T], tenant_column: Any, time_column: Any, tenant: str | None, period: Period
+) -> Select[T]:
+    """Rows of one municipality (or all) whose time lies in the period."""
     if tenant is not None:
-        query = query.where(col(InboundCall.tenant) == tenant)
+        query = query.where(col(tenant_column) == tenant)
     if period.since is not None:
-        query = query.where(col(InboundCall.arrived_at) >= period.since)
+        query = query.where(col(time_column) >= period.since)
     if period.until is not None:
-        query = query.where(col(InboundCall.arrived_at) < period.until)
+        query = query.where(col(time_column) < period.until)
+    return query
+
+
+def _rows(database: Database, query: Select[T]) -> list[T]:
     with Session(database.engine) as session:
         return list(session.scalars(query))
 
